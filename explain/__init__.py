@@ -1,0 +1,70 @@
+"""explain: TensorFlow's Hello World, taken apart line by line and layer by layer.
+
+The program it explains::
+
+    (x_train, y_train), (x_test, y_test) = mnist.load_data()   # explain.load_mnist()
+    x_train, x_test = x_train / 255.0, x_test / 255.0          # explain.normalize(), explain.scaling()
+    model = Sequential([Flatten, Dense(512, relu),
+                        Dropout(0.2), Dense(10, softmax)])     # explain.seed_model()
+    model(x)                                                   # explain.trace(model, x)
+
+and, layer by layer, with numbers recomputed in NumPy and compared with Keras:
+:func:`flatten`, :func:`dense`, :func:`dropout`, :func:`softmax`.
+:mod:`explain.figures` turns any result into a matplotlib figure; ``explain
+tour`` on the command line walks through the whole program.
+
+Importing explain is cheap: TensorFlow is imported (quietly) the first time a
+function needs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it; loaded on first use (PEP 562)
+_EXPORTS = {
+    "Dataset": "explain.data",
+    "DataDescription": "explain.data",
+    "Scaling": "explain.data",
+    "load_mnist": "explain.data",
+    "load_fashion_mnist": "explain.data",
+    "normalize": "explain.data",
+    "scaling": "explain.data",
+    "seed_model": "explain.model",
+    "trace": "explain.trace",
+    "Trace": "explain.trace",
+    "Step": "explain.trace",
+    "flatten": "explain.layers.flatten",
+    "FlattenExplanation": "explain.layers.flatten",
+    "dense": "explain.layers.dense",
+    "DenseExplanation": "explain.layers.dense",
+    "dropout": "explain.layers.dropout",
+    "DropoutExplanation": "explain.layers.dropout",
+    "softmax": "explain.layers.softmax",
+    "SoftmaxExplanation": "explain.layers.softmax",
+    "figures": "explain.figures",
+    "DataError": "explain.errors",
+    "InputError": "explain.errors",
+    "ModelError": "explain.errors",
+    "LayerNotFoundError": "explain.errors",
+    "PixelScaleWarning": "explain.inputs",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'explain' has no attribute {name!r}")
+    module = importlib.import_module(module_name)
+    value = module if name == "figures" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

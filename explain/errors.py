@@ -1,0 +1,29 @@
+"""The errors explain raises for mistakes it can foresee.
+
+Each message follows Keras's pattern: what was expected, what was received,
+and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class DataError(ValueError):
+    """A data file or array has the wrong layout, shape, dtype or contents."""
+
+
+class InputError(ValueError):
+    """An input given to a model has the wrong shape, dtype or values."""
+
+
+class ModelError(TypeError):
+    """A model cannot be traced or explained (for example a subclassed model)."""
+
+
+class LayerNotFoundError(KeyError):
+    """A layer name or position does not exist in a trace or a model.
+
+    A ``KeyError`` (so ``except KeyError`` works) whose message prints plainly.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

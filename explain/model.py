@@ -1,0 +1,94 @@
+"""The Hello World model: ``seed_model()`` builds and compiles it like the tutorial.
+
+The tutorial's code, in Keras 3's form::
+
+    model = keras.Sequential([
+        keras.Input((28, 28)),                       # was Flatten(input_shape=(28, 28))
+        keras.layers.Flatten(),                      # (28, 28) -> (784,)
+        keras.layers.Dense(512, activation="relu"),  # (784,) -> (512,), 401,920 parameters
+        keras.layers.Dropout(0.2),                   # (512,) -> (512,), training only
+        keras.layers.Dense(10, activation="softmax"),  # (512,) -> (10,), 5,130 parameters
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+Keras 3 warns about ``input_shape=`` on a layer: a model now starts with
+``keras.Input``, which makes the input a visible step instead of a hidden
+argument of the first layer. The layers and their numbers are the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from explain._tf import keras
+
+#: The names Keras gives these layers in a fresh session; fixed so ``trace["dropout"]`` always works.
+LAYER_NAMES = ("flatten", "dense", "dropout", "dense_1")
+
+
+def seed_model(
+    seed: int = 0,
+    *,
+    hidden_units: int = 512,
+    dropout_rate: float = 0.2,
+    activation: str = "relu",
+    compile: bool = True,
+) -> Any:
+    """Build the tutorial's model, compiled with Adam, sparse categorical cross-entropy and accuracy.
+
+    Same seed, same initial weights: the Glorot-uniform kernels and the Dropout
+    layer get their own seeds derived from ``seed``, so building the model does
+    not touch (or depend on) Keras's global random state.
+
+    Args:
+        seed: the random seed for the initial weights and the Dropout masks.
+        hidden_units: width of the hidden Dense layer (the tutorial's 512).
+        dropout_rate: share of the hidden outputs Dropout zeroes in training (0.2).
+        activation: the hidden layer's activation (``"relu"``).
+        compile: compile the model like the tutorial (``True``) or leave it uncompiled.
+
+    Returns:
+        A built ``keras.Sequential`` named ``"hello_world"`` with layers
+        ``flatten``, ``dense``, ``dropout``, ``dense_1``.
+
+    Raises:
+        ValueError: for a non-positive width or a rate outside [0, 1).
+
+    Examples:
+        >>> import explain
+        >>> model = explain.seed_model()
+        >>> [layer.name for layer in model.layers]
+        ['flatten', 'dense', 'dropout', 'dense_1']
+        >>> model.count_params()
+        407050
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"Expected seed to be a non-negative integer. Received: seed={seed!r}")
+    if isinstance(hidden_units, bool) or not isinstance(hidden_units, int) or hidden_units < 1:
+        raise ValueError(f"Expected hidden_units to be a positive integer. Received: hidden_units={hidden_units!r}")
+    if not 0 <= dropout_rate < 1:
+        raise ValueError(f"Expected dropout_rate in [0, 1). Received: dropout_rate={dropout_rate!r}")
+    k = keras()
+    try:
+        k.activations.get(activation)
+    except ValueError as e:
+        raise ValueError(
+            f"Expected a Keras activation name such as 'relu', 'tanh' or 'sigmoid'. Received: activation={activation!r}"
+        ) from e
+
+    def glorot(offset: int) -> Any:
+        return k.initializers.GlorotUniform(seed=seed * 1000 + offset)
+
+    model = k.Sequential(
+        [
+            k.Input((28, 28), name="input"),
+            k.layers.Flatten(name="flatten"),  # (batch, 28, 28) -> (batch, 784)
+            k.layers.Dense(hidden_units, activation=activation, kernel_initializer=glorot(1), name="dense"),
+            k.layers.Dropout(dropout_rate, seed=seed * 1000 + 2, name="dropout"),
+            k.layers.Dense(10, activation="softmax", kernel_initializer=glorot(3), name="dense_1"),
+        ],
+        name="hello_world",
+    )
+    if compile:
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model

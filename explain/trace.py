@@ -1,0 +1,416 @@
+"""One forward pass, every layer's output: ``trace(model, x)`` -> :class:`Trace`.
+
+Keras computes ``model(x)`` layer by layer and keeps only the last output. A
+trace builds, once per model, a second Keras model with the same layers and
+weights whose outputs are *every* layer's output, runs it once, and keeps the
+results as NumPy arrays, one :class:`Step` per layer, starting with the input.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+import numpy as np
+
+from explain import render
+from explain._tf import keras
+from explain.errors import LayerNotFoundError, ModelError
+from explain.inputs import as_model_batch
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    """One layer's part in a forward pass.
+
+    Attributes:
+        index: position in the trace (0 is the input).
+        name: the layer's name (``"input"`` for step 0 of our model).
+        kind: the layer's class name: ``"Flatten"``, ``"Dense"``, ``"Dropout"`` …
+        input_shape: the shape of one input to this layer (no batch axis); ``None`` for the input step.
+        output_shape: the shape of one output (no batch axis).
+        params: how many weights the layer holds.
+        output: the layer's output as a NumPy array: ``output_shape`` for one
+            image, ``(n, *output_shape)`` for a batch.
+        source: the name of the step whose output this layer received.
+        activation: the activation applied at the end of the layer (``"relu"``,
+            ``"softmax"``, ``"linear"``), or ``None`` when the layer has none.
+        weights: the layer's weights as NumPy arrays (for Dense: kernel, bias).
+
+    Examples:
+        >>> import explain
+        >>> t = explain.trace(explain.seed_model(), explain.load_mnist("sample").x_test[0] / 255)
+        >>> step = t["dense"]
+        >>> step.kind, step.output_shape, step.params
+        ('Dense', (512,), 401920)
+    """
+
+    index: int
+    name: str
+    kind: str
+    input_shape: tuple[int, ...] | None
+    output_shape: tuple[int, ...]
+    params: int
+    output: np.ndarray = field(repr=False)
+    source: str | None = None
+    activation: str | None = None
+    weights: tuple[np.ndarray, ...] = field(default=(), repr=False)
+
+    @property
+    def stats(self) -> dict[str, float]:
+        """Minimum, maximum, mean and share of exact zeros of the output."""
+        out = self.output
+        return {
+            "min": float(out.min()),
+            "max": float(out.max()),
+            "mean": float(out.mean()),
+            "zeros": float((out == 0).mean()),
+        }
+
+    def __repr__(self) -> str:
+        return f"Step({self.index}, {self.name!r}, {self.kind}, {render.shape(self.output_shape)})"
+
+
+@dataclass(frozen=True, eq=False)
+class Trace(render.Rendered, Sequence[Step]):
+    """Every layer's output for one forward pass, indexable by position and by layer name.
+
+    ``t[0]`` is the input; ``t["dropout"]`` the Dropout layer's step;
+    ``len(t)`` counts the input too. ``repr`` is one line, ``str`` a table,
+    ``_repr_html_`` the same table for notebooks, ``to_markdown()`` for the docs.
+
+    Attributes:
+        steps: the :class:`Step`\\ s in order, the input first.
+        model_name: the traced model's name.
+        training: whether layers ran in training mode (Dropout active).
+        seed: the seed of the random layers in training mode, or ``None``.
+        single: whether one input (no batch axis) was traced.
+
+    Examples:
+        >>> import explain
+        >>> t = explain.trace(explain.seed_model(), explain.load_mnist("sample").x_test[0] / 255)
+        >>> t.names
+        ('input', 'flatten', 'dense', 'dropout', 'dense_1')
+        >>> t["flatten"].output.shape
+        (784,)
+    """
+
+    steps: tuple[Step, ...]
+    model_name: str
+    training: bool = False
+    seed: int | None = None
+    single: bool = True
+
+    # -- sequence protocol ------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    @overload
+    def __getitem__(self, key: int | str) -> Step: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> tuple[Step, ...]: ...
+
+    def __getitem__(self, key: int | str | slice) -> Step | tuple[Step, ...]:
+        if isinstance(key, str):
+            for step in self.steps:
+                if step.name == key:
+                    return step
+            raise LayerNotFoundError(
+                f"Expected a layer name of model '{self.model_name}'. Received: {key!r}. "
+                f"The layers are: {', '.join(repr(n) for n in self.names)}."
+            )
+        return self.steps[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.names if isinstance(key, str) else key in self.steps
+
+    # -- what the pass produced -----------------------------------------------------
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The step names in order, the input first."""
+        return tuple(s.name for s in self.steps)
+
+    @property
+    def input(self) -> np.ndarray:
+        """The input as the model received it (float32)."""
+        return self.steps[0].output
+
+    @property
+    def output(self) -> np.ndarray:
+        """The model's output: the last step's output."""
+        return self.steps[-1].output
+
+    @property
+    def batch_size(self) -> int:
+        """How many inputs were traced (1 for a single image)."""
+        return 1 if self.single else int(self.input.shape[0])
+
+    @property
+    def is_distribution(self) -> bool:
+        """Whether the output is a probability distribution per input (softmax-like)."""
+        out = self.output
+        if out.ndim != (1 if self.single else 2) or out.shape[-1] < 2:
+            return False
+        return bool(np.all(out >= 0) and np.allclose(out.sum(axis=-1), 1.0, atol=1e-3))
+
+    @property
+    def predicted(self) -> np.ndarray | int | None:
+        """The predicted class (argmax of the output), per input; ``None`` if the output is not a vector."""
+        out = self.output
+        if out.ndim != (1 if self.single else 2):
+            return None
+        pred = np.argmax(out, axis=-1)
+        return int(pred) if self.single else pred
+
+    @property
+    def probability(self) -> np.ndarray | float | None:
+        """The probability of the predicted class, when the output is a distribution."""
+        if not self.is_distribution:
+            return None
+        p = np.max(self.output, axis=-1)
+        return float(p) if self.single else p
+
+    # -- printing -----------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        n_layers = len(self.steps) - 1
+        parts = [f"{n_layers} layers", f"input {render.shape(self.input.shape)}"]
+        if self.training:
+            parts.append(f"training seed={self.seed}")
+        pred = self.predicted
+        if self.single and pred is not None:
+            p = self.probability
+            parts.append(f"predicted {pred}" + (f" p={p:.3f}" if p is not None else ""))
+        return f"Trace({', '.join(parts)})"
+
+    def _report(self) -> render.Report:
+        rows = []
+        for s in self.steps:
+            st = s.stats
+            rows.append(
+                (
+                    str(s.index), s.name, s.kind if s.activation in (None, "linear") else f"{s.kind} ({s.activation})",
+                    render.shape(s.output_shape), render.count(s.params),
+                    render.num(st["min"]), render.num(st["max"]), render.num(st["mean"]), render.pct(st["zeros"]),
+                )
+            )  # fmt: skip
+        table = render.Table(
+            ("#", "layer", "kind", "output shape", "params", "min", "max", "mean", "zeros"),
+            tuple(rows),
+            align="rlllrrrrr",
+        )
+        what = "one input" if self.single else f"a batch of {self.batch_size}"
+        mode = (
+            f"training mode, seed {self.seed}: Dropout is active"
+            if self.training
+            else "inference mode: Dropout passes values through"
+        )
+        blocks: list[render.Block] = [table]
+        pred = self.predicted
+        if pred is not None:
+            if self.single:
+                p = self.probability
+                blocks.append(f"Predicted class {pred}" + (f" with probability {p:.3f}." if p is not None else "."))
+            else:
+                first = " ".join(str(int(c)) for c in np.asarray(pred)[:20])
+                blocks.append(f"Predicted classes (first {min(20, self.batch_size)}): {first}")
+        blocks.append(
+            f"Total parameters: {render.count(sum(s.params for s in self.steps))}. "
+            "Statistics are over every value of each output."
+        )
+        return render.Report(f"Trace of '{self.model_name}' on {what} ({mode})", tuple(blocks))
+
+
+# -- building the capture model ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Capture:
+    model: Any  # a keras.Model whose outputs are every layer's output
+    layers: tuple[Any, ...]
+    sources: tuple[str, ...]
+    input_name: str
+
+
+_captures: weakref.WeakKeyDictionary[Any, _Capture] = weakref.WeakKeyDictionary()
+
+
+def _check_model(model: Any) -> None:
+    k = keras()
+    if not isinstance(model, k.Model):
+        raise ModelError(
+            f"Expected a Keras 3 model (keras.Sequential or a functional keras.Model). "
+            f"Received: {type(model).__module__}.{type(model).__name__}."
+        )
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError) as e:
+        if isinstance(model, k.Sequential):
+            raise ModelError(
+                f"Expected a built model. Received: Sequential model '{model.name}' with no input shape yet. "
+                f"Start it with keras.Input((28, 28)), or call model.build((None, 28, 28))."
+            ) from e
+        raise ModelError(
+            f"Expected a Sequential or functional Keras model. Received: subclassed model "
+            f"{type(model).__name__!r}, whose layers are connected by Python code in call(), so explain "
+            f"cannot see the path between them. Rebuild it with keras.Sequential([...]) or "
+            f"keras.Model(inputs, outputs) to trace it."
+        ) from e
+    if not inputs:
+        raise ModelError(f"Expected a model with a defined input. Received: '{model.name}' has none.")
+    if len(inputs) != 1:
+        raise ModelError(
+            f"Expected a model with one input. Received: '{model.name}' with {len(inputs)} inputs "
+            f"({', '.join(t.name for t in inputs)}). Trace each branch as its own model."
+        )
+
+
+def _capture(model: Any) -> _Capture:
+    cached = _captures.get(model)
+    if cached is not None and cached.layers == tuple(model.layers):
+        return cached
+    _check_model(model)
+    k = keras()
+    model_input = model.inputs[0]
+    layers = tuple(layer for layer in model.layers if not isinstance(layer, k.layers.InputLayer))
+    input_layer_name = next(
+        (layer.name for layer in model.layers if isinstance(layer, k.layers.InputLayer)), "input"
+    )
+    producers: dict[int, str] = {id(model_input): input_layer_name}
+    outputs, sources = [], []
+    for layer in layers:
+        try:
+            out, inp = layer.output, layer.input
+        except (AttributeError, ValueError) as e:
+            raise ModelError(
+                f"Expected each layer to be used once. Received: layer '{layer.name}' is shared or has "
+                f"no single output ({e})."
+            ) from e
+        if isinstance(out, (list, tuple)):
+            raise ModelError(f"Expected one output per layer. Received: layer '{layer.name}' has {len(out)}.")
+        first = inp[0] if isinstance(inp, (list, tuple)) else inp
+        sources.append(producers.get(id(first), "?"))
+        producers[id(out)] = layer.name
+        outputs.append(out)
+    capture = k.Model(inputs=model_input, outputs=outputs, name=f"{model.name}_trace")
+    result = _Capture(capture, layers, tuple(sources), input_layer_name)
+    _captures[model] = result
+    return result
+
+
+def _walk(model: Any) -> Iterator[Any]:
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _walk(layer)
+
+
+def random_layers(model: Any) -> list[Any]:
+    """The layers (nested ones included) that draw random numbers through a ``SeedGenerator``."""
+    gen_type = keras().random.SeedGenerator
+    return [layer for layer in _walk(model) if isinstance(getattr(layer, "seed_generator", None), gen_type)]
+
+
+def _seed_states(model: Any) -> list[Any]:
+    return [layer.seed_generator.state for layer in random_layers(model)]
+
+
+def _run(capture: _Capture, model: Any, batch: np.ndarray, training: bool, seed: int | None) -> list[np.ndarray]:
+    if not training:
+        return [np.asarray(o) for o in capture.model(batch, training=False)]
+    # Training mode can change state: BatchNormalization's moving statistics and the
+    # random layers' seed states. A trace is an observation, so undo what it changed,
+    # except the seed states when no seed was given (then each call draws anew, as Keras does).
+    seed_states = _seed_states(model)
+    keep_advancing = {id(v) for v in seed_states} if seed is None else set()
+    saved = [(v, np.array(v.numpy())) for v in model.non_trainable_variables if id(v) not in keep_advancing]
+    try:
+        if seed is not None:
+            for i, state in enumerate(seed_states):
+                # The i-th random layer draws as a fresh layer built with seed=seed + i would.
+                state.assign(np.array([seed + i, 0], dtype=state.dtype))
+        return [np.asarray(o) for o in capture.model(batch, training=True)]
+    finally:
+        for v, value in saved:
+            v.assign(value)
+
+
+def trace(model: Any, x: Any, *, training: bool = False, seed: int | None = None) -> Trace:
+    """Run one forward pass of ``model`` on ``x`` and keep every layer's output.
+
+    Args:
+        model: a built Keras 3 ``Sequential`` or functional model with one input
+            (the Hello World model from :func:`explain.seed_model`, or your own).
+        x: one input with the model's input shape, e.g. an image ``(28, 28)``
+            scaled to [0, 1], or a batch ``(n, 28, 28)``.
+        training: run layers in training mode: Dropout then zeroes a random
+            share of its inputs and scales the rest by ``1 / (1 - rate)``.
+        seed: with ``training=True``, makes the random layers' draws
+            reproducible: the same seed gives the same Dropout mask. Without it
+            each call draws a new mask, as Keras does during ``fit``.
+
+    Returns:
+        A :class:`Trace`: the input and one :class:`Step` per layer.
+
+    Raises:
+        ModelError: the model is subclassed, not built, or has several inputs.
+        InputError: ``x`` has the wrong shape or dtype, is empty, or holds NaN or
+            infinite values. Values that look like raw 0–255 pixels give a
+            :class:`~explain.inputs.PixelScaleWarning`.
+
+    Examples:
+        >>> import explain
+        >>> model = explain.seed_model()
+        >>> image = explain.normalize(explain.load_mnist("sample").x_test[0])
+        >>> t = explain.trace(model, image)
+        >>> [step.output.shape for step in t]
+        [(28, 28), (784,), (512,), (512,), (10,)]
+        >>> round(float(t.output.sum()), 4)
+        1.0
+    """
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ValueError(f"Expected seed to be a non-negative integer or None. Received: seed={seed!r}")
+    capture = _capture(model)
+    k = keras()
+    model_input = model.inputs[0]
+    expected = tuple(model_input.shape[1:])
+    first = capture.layers[0] if capture.layers else None
+    rescales = first is not None and isinstance(first, (k.layers.Rescaling, k.layers.Normalization))
+    batch, single = as_model_batch(
+        x, expected, dtype=model_input.dtype, model_name=model.name, expects_unit_range=not rescales
+    )
+    outputs = _run(capture, model, batch, training, None if seed is None else int(seed))
+
+    def unbatch(a: np.ndarray) -> np.ndarray:
+        return a[0] if single else a
+
+    steps = [
+        Step(0, capture.input_name, "Input", None, batch.shape[1:], 0, unbatch(batch))
+    ]
+    shapes = {capture.input_name: batch.shape[1:]}
+    for i, (layer, out, src) in enumerate(zip(capture.layers, outputs, capture.sources), start=1):
+        act = getattr(layer, "activation", None)
+        steps.append(
+            Step(
+                index=i,
+                name=layer.name,
+                kind=type(layer).__name__,
+                input_shape=shapes.get(src),
+                output_shape=out.shape[1:],
+                params=int(layer.count_params()),
+                output=unbatch(out),
+                source=src,
+                activation=getattr(act, "__name__", None) if act is not None else None,
+                weights=tuple(np.asarray(w) for w in layer.get_weights()),
+            )
+        )
+        shapes[layer.name] = out.shape[1:]
+    return Trace(tuple(steps), model_name=model.name, training=bool(training), seed=seed, single=single)
