@@ -8,6 +8,7 @@ results as NumPy arrays, one :class:`Step` per layer, starting with the input.
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -323,24 +324,34 @@ def _seed_states(model: Any) -> list[Any]:
     return [layer.seed_generator.state for layer in random_layers(model)]
 
 
-def _run(capture: _Capture, model: Any, batch: np.ndarray, training: bool, seed: int | None) -> list[np.ndarray]:
-    if not training:
-        return [np.asarray(o) for o in capture.model(batch, training=False)]
-    # Training mode can change state: BatchNormalization's moving statistics and the
-    # random layers' seed states. A trace is an observation, so undo what it changed,
-    # except the seed states when no seed was given (then each call draws anew, as Keras does).
+@contextlib.contextmanager
+def seeded(model: Any, seed: int | None) -> Iterator[None]:
+    """Run the block with the model's random layers seeded, then undo every state change.
+
+    Training mode can change state: BatchNormalization's moving statistics and the
+    random layers' seed states. A trace is an observation, so everything is put
+    back afterwards, except the seed states when ``seed`` is None: then each call
+    draws anew, as Keras does during ``fit``. With a seed, the i-th random layer
+    draws as a fresh layer built with ``seed=seed + i`` would.
+    """
     seed_states = _seed_states(model)
     keep_advancing = {id(v) for v in seed_states} if seed is None else set()
     saved = [(v, np.array(v.numpy())) for v in model.non_trainable_variables if id(v) not in keep_advancing]
     try:
         if seed is not None:
             for i, state in enumerate(seed_states):
-                # The i-th random layer draws as a fresh layer built with seed=seed + i would.
                 state.assign(np.array([seed + i, 0], dtype=state.dtype))
-        return [np.asarray(o) for o in capture.model(batch, training=True)]
+        yield
     finally:
         for v, value in saved:
             v.assign(value)
+
+
+def _run(capture: _Capture, model: Any, batch: np.ndarray, training: bool, seed: int | None) -> list[np.ndarray]:
+    if not training:
+        return [np.asarray(o) for o in capture.model(batch, training=False)]
+    with seeded(model, seed):
+        return [np.asarray(o) for o in capture.model(batch, training=True)]
 
 
 def trace(model: Any, x: Any, *, training: bool = False, seed: int | None = None) -> Trace:

@@ -1,0 +1,169 @@
+"""Dropout: in training, zero a random share ``rate`` of the values and scale the rest by ``1/(1-rate)``.
+
+With ``rate = 0.2`` about 20 % of the 512 hidden outputs are set to 0, a new
+random choice for every sample at every training step, and the survivors are
+multiplied by 1/(1 - 0.2) = 1.25 so that the expected sum is unchanged. At
+inference (``model.predict``, ``model.evaluate``, ``model(x)``) Dropout does
+nothing at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from explain import render
+from explain.layers._pick import one, pick_step, source_output
+from explain.trace import random_layers, seeded, trace
+
+
+@dataclass(frozen=True, eq=False)
+class DropoutExplanation(render.Rendered):
+    """The real mask a Dropout layer applied in training mode, and what it did.
+
+    Attributes:
+        layer: the layer's name.
+        rate: the layer's rate (0.2 in the tutorial).
+        seed: the seed that made this draw reproducible.
+        input: the values that went in (the previous layer's output).
+        output: what Keras's layer returned in training mode.
+        mask: True where the value was kept, False where Keras's mask dropped it.
+        draws: how many more masks were drawn to measure the drop rate.
+        measured_rate: the share of dropped values over those draws.
+        rate_spread: the standard deviation of the per-draw share.
+        distinct_masks: how many of those draws differ from all others.
+        training_max_abs_diff: ``max |output - input · mask · scale|`` (should be float32 rounding).
+        inference_max_abs_diff: ``max |inference output - input|`` (0: the identity).
+    """
+
+    layer: str
+    rate: float
+    seed: int
+    input: np.ndarray = field(repr=False)
+    output: np.ndarray = field(repr=False)
+    mask: np.ndarray = field(repr=False)
+    draws: int
+    measured_rate: float
+    rate_spread: float
+    distinct_masks: int
+    training_max_abs_diff: float
+    inference_max_abs_diff: float
+
+    @property
+    def scale(self) -> float:
+        """The factor survivors are multiplied by: ``1 / (1 - rate)``."""
+        return 1.0 / (1.0 - self.rate)
+
+    @property
+    def dropped(self) -> int:
+        """How many values this mask zeroed."""
+        return int((~self.mask).sum())
+
+    @property
+    def dropped_nonzero(self) -> int:
+        """How many dropped values were not already 0 (a ReLU zero loses nothing when dropped)."""
+        return int(((~self.mask) & (self.input != 0)).sum())
+
+    def __repr__(self) -> str:
+        return (
+            f"DropoutExplanation({self.layer!r}, rate={self.rate}, dropped {self.dropped}/{self.mask.size}, "
+            f"scale {self.scale:g}, measured rate {self.measured_rate:.4f} over {self.draws} draws)"
+        )
+
+    def _report(self) -> render.Report:
+        kept = self.mask & (self.input != 0)
+        ratio = self.output[kept] / self.input[kept] if kept.any() else np.array([self.scale])
+        idx = np.flatnonzero(self.input != 0)[:8]
+        rows = tuple(
+            (str(int(i)), render.num(self.input.flat[i]), "kept" if self.mask.flat[i] else "dropped", render.num(self.output.flat[i]))
+            for i in idx
+        )  # fmt: skip
+        return render.Report(
+            f"Dropout '{self.layer}' (rate {self.rate:g}, training mode, seed {self.seed})",
+            (
+                f"Keras's mask dropped {self.dropped} of {self.mask.size} values ({render.pct(self.dropped / self.mask.size)}); "
+                f"{self.dropped_nonzero} of them were non-zero. The {int(self.mask.sum())} survivors were multiplied by "
+                f"1/(1 - {self.rate:g}) = {self.scale:g} (measured ratio out/in: {render.num(ratio.min(), 4)} to "
+                f"{render.num(ratio.max(), 4)}).",
+                render.Table(("unit", "in", "mask", "out"), rows, align="rrlr"),
+                f"Over {render.count(self.draws)} further draws the share dropped was {self.measured_rate:.4f} "
+                f"± {self.rate_spread:.4f} (rate {self.rate:g}), and {render.count(self.distinct_masks)} of the "
+                f"{render.count(self.draws)} masks were distinct: a fresh mask for every sample and step.",
+                f"NumPy's input × mask × {self.scale:g} matches Keras's training output to "
+                f"{self.training_max_abs_diff:.1e}. At inference the layer is the identity: "
+                f"largest change {self.inference_max_abs_diff:g}.",
+            ),
+        )
+
+
+def dropout(model: Any, x: Any, *, layer: str | None = None, seed: int = 0, draws: int = 1000, index: int = 0) -> DropoutExplanation:
+    """Explain a Dropout layer with the real mask Keras draws in training mode.
+
+    Runs the model in training mode with ``seed`` (see :func:`explain.trace`),
+    reads the layer's input and output, and asks the same Keras layer for its
+    mask on an input of ones (the draw depends only on the shape and the seed,
+    so it is the mask that was applied). It then draws ``draws`` more masks to
+    measure the drop rate, and checks that the layer is the identity at
+    inference. The model's state is left as it was.
+
+    Args:
+        model: a built Keras model with a Dropout layer (e.g. :func:`explain.seed_model`).
+        x: one input, e.g. a normalized image ``(28, 28)``, or a batch.
+        layer: the Dropout layer's name; the first Dropout layer by default.
+        seed: the seed of the draw; the same seed gives the same mask.
+        draws: how many extra masks to draw for the measured rate.
+        index: which input of a batch to explain.
+
+    Returns:
+        A :class:`DropoutExplanation`.
+
+    Raises:
+        ModelError: the model has no Dropout layer.
+        ValueError: ``draws`` is not positive.
+
+    Examples:
+        >>> import explain
+        >>> d = explain.dropout(explain.seed_model(), explain.load_mnist("sample").x_test[0] / 255, seed=0)
+        >>> d.scale, d.mask.shape
+        (1.25, (512,))
+        >>> abs(d.measured_rate - 0.2) < 0.01
+        True
+    """
+    if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
+        raise ValueError(f"Expected draws to be a positive integer. Received: draws={draws!r}")
+    t = trace(model, x, training=True, seed=seed)
+    step = pick_step(t, layer, lambda s: s.kind == "Dropout", "a Dropout layer")
+    keras_layer = next(lay for lay in random_layers(model) if lay.name == step.name)
+    rate = float(keras_layer.rate)
+    batch_shape = (t.batch_size, *step.output_shape)
+
+    with seeded(model, seed):  # the same seed state the trace used for this layer's draw
+        ones = keras_layer(np.ones(batch_shape, np.float32), training=True)  # (batch, 512): 0 or 1.25
+    masks = np.asarray(ones) != 0
+    if t.single:
+        masks = masks[0]
+    with seeded(model, seed + 1):
+        many = np.asarray(keras_layer(np.ones((draws, *step.output_shape), np.float32), training=True)) == 0
+    per_draw = many.reshape(draws, -1).mean(axis=1)  # share dropped in each draw
+
+    x_in = one(source_output(t, step), t, index)
+    out = one(step.output, t, index)
+    mask = one(masks, t, index)
+    scale = 1.0 / (1.0 - rate)
+    inference = np.asarray(keras_layer(x_in[None], training=False))[0]
+    return DropoutExplanation(
+        layer=step.name,
+        rate=rate,
+        seed=seed,
+        input=x_in,
+        output=out,
+        mask=mask,
+        draws=draws,
+        measured_rate=float(many.mean()),
+        rate_spread=float(per_draw.std()),
+        distinct_masks=int(len(np.unique(many.reshape(draws, -1), axis=0))),
+        training_max_abs_diff=float(np.max(np.abs(out - x_in * mask * np.float32(scale)))),
+        inference_max_abs_diff=float(np.max(np.abs(inference - x_in))),
+    )
