@@ -1,0 +1,40 @@
+"""Shared fixtures: the shipped sample, a seeded model, one normalized digit, the full MNIST path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import explain
+
+
+@pytest.fixture(scope="session")
+def sample() -> explain.Dataset:
+    """The MNIST sample shipped inside the package."""
+    return explain.load_mnist("sample")
+
+
+@pytest.fixture(scope="session")
+def model():
+    """The untrained Hello World model, seed 0 (shared: tests must not change its weights)."""
+    return explain.seed_model(seed=0)
+
+
+@pytest.fixture(scope="session")
+def image(sample: explain.Dataset) -> np.ndarray:
+    """The first test digit of the sample, scaled to [0, 1]."""
+    return explain.normalize(sample.x_test[0])
+
+
+@pytest.fixture(scope="session")
+def full_mnist_path() -> Path:
+    """The full MNIST file named by EXPLAIN_MNIST (set by .ci/run); skips the test without it."""
+    value = os.environ.get("EXPLAIN_MNIST")
+    if not value:
+        pytest.skip("EXPLAIN_MNIST is not set: full-MNIST tests run in CI (.ci/run sets it)")
+    path = Path(value)
+    assert path.exists(), f"EXPLAIN_MNIST={value} does not exist"
+    return path
