@@ -91,14 +91,17 @@ def as_model_batch(
         )
     if batch.shape[0] == 0:
         raise InputError(f"Expected at least one input. Received: an empty batch of shape {_fmt(arr.shape)}.")
-    if np.issubdtype(batch.dtype, np.floating):
-        bad = ~np.isfinite(batch)
+    if np.issubdtype(arr.dtype, np.floating):
+        bad = ~np.isfinite(arr)
         if bad.any():
-            n_nan = int(np.isnan(batch).sum())
+            n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
+            found = " and ".join(
+                f"{n} {word}{'' if n == 1 else 's'}" for n, word in ((n_nan, "NaN"), (n_inf, "infinite value")) if n
+            )
             raise InputError(
-                f"Expected finite values. Received: {n_nan} NaN and {int(bad.sum()) - n_nan} infinite "
-                f"values (first at index {tuple(int(i) for i in np.argwhere(bad)[0])}). "
-                f"Check how the input was computed, or replace them with np.nan_to_num(x)."
+                f"Expected finite values. Received: {found} (the first at index "
+                f"{tuple(int(i) for i in np.argwhere(bad)[0])}). Check how the input was computed, "
+                f"or replace them with np.nan_to_num(x)."
             )
     if expects_unit_range and batch.size and batch.max() > 1.0 and batch.min() >= 0 and batch.max() <= 255:
         warnings.warn(

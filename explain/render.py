@@ -161,3 +161,21 @@ def vector(values: np.ndarray, digits: int = 3, limit: int = 10) -> str:
     vals = [num(v, digits) for v in np.asarray(values).ravel()[:limit]]
     more = ", …" if np.asarray(values).size > limit else ""
     return "[" + ", ".join(vals) + more + "]"
+
+
+_SHADES = " .:-=+*#%@"
+
+
+def ascii_image(image: np.ndarray, *, vmax: float | None = None) -> str:
+    """An image as text, two characters per pixel, darker characters for brighter pixels.
+
+    Examples:
+        >>> import numpy as np
+        >>> print(ascii_image(np.array([[255, 0], [128, 255]], dtype=np.uint8)))
+        @@
+        ++@@
+    """
+    a = np.asarray(image, dtype=np.float64)
+    top = float(vmax if vmax is not None else (a.max() or 1.0))
+    levels = np.clip((a / top) * (len(_SHADES) - 1) + 0.5, 0, len(_SHADES) - 1).astype(int)
+    return "\n".join("".join(_SHADES[v] * 2 for v in row).rstrip() for row in levels)

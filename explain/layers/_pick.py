@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from explain.errors import LayerNotFoundError, ModelError
-from explain.trace import Step, Trace
+from explain.tracing import Step, Trace
 
 
 def pick_step(t: Trace, layer: str | None, matches: Callable[[Step], bool], what: str, *, last: bool = False) -> Step:

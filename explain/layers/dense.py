@@ -19,7 +19,7 @@ from explain import render
 from explain._tf import keras
 from explain.layers._pick import one, pick_step, source_output
 from explain.layers.activations import FORMULAS, NUMPY_ACTIVATIONS
-from explain.trace import trace
+from explain.tracing import trace
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +37,12 @@ class DenseExplanation(render.Rendered):
         output: what Keras's layer actually returned.
         max_abs_diff: the largest ``|activation_numpy - output|``: float32 rounding only.
         use_bias: whether the layer adds a bias.
+
+    Examples:
+        >>> import explain
+        >>> d = explain.dense(explain.seed_model(), explain.load_mnist("sample").x_test[0] / 255)
+        >>> d.kernel.shape, d.bias.shape, d.activation
+        ((784, 512), (512,), 'relu')
     """
 
     layer: str

@@ -16,7 +16,7 @@ import numpy as np
 
 from explain import render
 from explain.layers._pick import one, pick_step, source_output
-from explain.trace import random_layers, seeded, trace
+from explain.tracing import random_layers, seeded, trace
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +36,12 @@ class DropoutExplanation(render.Rendered):
         distinct_masks: how many of those draws differ from all others.
         training_max_abs_diff: ``max |output - input · mask · scale|`` (should be float32 rounding).
         inference_max_abs_diff: ``max |inference output - input|`` (0: the identity).
+
+    Examples:
+        >>> import explain
+        >>> d = explain.dropout(explain.seed_model(), explain.load_mnist("sample").x_test[0] / 255, seed=0)
+        >>> d.rate, d.scale, d.inference_max_abs_diff
+        (0.2, 1.25, 0.0)
     """
 
     layer: str

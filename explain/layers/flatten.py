@@ -14,7 +14,7 @@ import numpy as np
 
 from explain import render
 from explain.layers._pick import one, pick_step, source_output
-from explain.trace import trace
+from explain.tracing import trace
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,6 +28,12 @@ class FlattenExplanation(render.Rendered):
         index_map: an array of the input's shape whose entry at ``(row, col)``
             is that pixel's position in the output (``28·row + col``).
         roundtrip_equal: whether ``output.reshape(input.shape)`` gives back the input exactly.
+
+    Examples:
+        >>> import explain
+        >>> f = explain.flatten(explain.seed_model(), explain.load_mnist("sample").x_test[0] / 255)
+        >>> f
+        FlattenExplanation('flatten', (28, 28) -> (784,), roundtrip exact)
     """
 
     layer: str

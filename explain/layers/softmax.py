@@ -21,7 +21,7 @@ import numpy as np
 from explain import render
 from explain.layers._pick import one, pick_step, source_output
 from explain.layers.activations import softmax as np_softmax
-from explain.trace import Step, trace
+from explain.tracing import Step, trace
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +37,12 @@ class SoftmaxExplanation(render.Rendered):
         probabilities: ``exp / exp.sum()`` computed in NumPy.
         output: what Keras's layer returned.
         max_abs_diff: ``max |probabilities - output|``.
+
+    Examples:
+        >>> import explain
+        >>> s = explain.softmax(explain.seed_model(), explain.load_mnist("sample").x_test[0] / 255)
+        >>> s.logits.shape, s.class_names[:3]
+        ((10,), ('0', '1', '2'))
     """
 
     layer: str

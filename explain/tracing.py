@@ -275,7 +275,7 @@ def _check_model(model: Any) -> None:
 
 
 def _capture(model: Any) -> _Capture:
-    cached = _captures.get(model)
+    cached = _captures.get(model) if isinstance(model, keras().Model) else None
     if cached is not None and cached.layers == tuple(model.layers):
         return cached
     _check_model(model)

@@ -1,0 +1,200 @@
+"""trace(): every layer's output in one pass, checked against Keras calling the layers itself."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import explain
+from explain._tf import keras
+from explain.errors import InputError, LayerNotFoundError, ModelError
+
+
+def test_steps_shapes_and_names(model, image) -> None:
+    t = explain.trace(model, image)
+    assert t.names == ("input", "flatten", "dense", "dropout", "dense_1")
+    assert [s.output.shape for s in t] == [(28, 28), (784,), (512,), (512,), (10,)]
+    assert [s.input_shape for s in t] == [None, (28, 28), (784,), (512,), (512,)]
+    assert [s.params for s in t] == [0, 0, 401_920, 0, 5_130]
+    assert [s.source for s in t] == [None, "input", "flatten", "dense", "dropout"]
+    assert t["dense"].activation == "relu" and t["dense_1"].activation == "softmax"
+    assert t[2] is t["dense"] and len(t) == 5 and "dropout" in t
+
+
+def test_each_output_equals_keras_calling_the_layers_one_by_one(model, image) -> None:
+    t = explain.trace(model, image)
+    x = image[None]
+    for layer in model.layers:
+        x = np.asarray(layer(x, training=False))
+        np.testing.assert_allclose(t[layer.name].output, x[0], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(t.output, np.asarray(model(image[None]))[0], atol=1e-6)
+
+
+def test_batch_trace_equals_predict(model, sample) -> None:
+    x = explain.normalize(sample.x_test[:64])
+    t = explain.trace(model, x)
+    assert not t.single and t.batch_size == 64
+    assert t["dense"].output.shape == (64, 512)
+    np.testing.assert_allclose(t.output, model.predict(x, verbose=0), atol=1e-6)
+    np.testing.assert_array_equal(t.predicted, np.argmax(model.predict(x, verbose=0), axis=1))
+
+
+def test_inference_dropout_is_the_identity(model, image) -> None:
+    t = explain.trace(model, image)
+    np.testing.assert_array_equal(t["dropout"].output, t["dense"].output)
+
+
+def test_training_mode_is_reproducible_for_a_seed_and_leaves_no_trace(model, image) -> None:
+    before = [np.array(v.numpy()) for v in model.variables]
+    a = explain.trace(model, image, training=True, seed=3)
+    b = explain.trace(model, image, training=True, seed=3)
+    c = explain.trace(model, image, training=True, seed=4)
+    np.testing.assert_array_equal(a["dropout"].output, b["dropout"].output)
+    assert not np.array_equal(a["dropout"].output, c["dropout"].output)
+    dense, drop = a["dense"].output, a["dropout"].output
+    kept = drop != 0
+    np.testing.assert_allclose(drop[kept], dense[kept] * 1.25, rtol=1e-6)
+    for v, old in zip(model.variables, before):
+        np.testing.assert_array_equal(v.numpy(), old)
+
+
+def test_training_mode_mask_equals_keras_with_the_same_seed_state(model, image) -> None:
+    # Keras's own Dropout built with seed=5 draws the same mask as the trace's seed=5.
+    t = explain.trace(model, image, training=True, seed=5)
+    fresh = keras().layers.Dropout(0.2, seed=5)
+    expected = np.asarray(fresh(t["dense"].output[None], training=True))[0]
+    np.testing.assert_array_equal(t["dropout"].output, expected)
+
+
+def test_training_without_seed_draws_new_masks(model, sample) -> None:
+    x = explain.normalize(sample.x_test[:8])
+    a = explain.trace(model, x, training=True)
+    b = explain.trace(model, x, training=True)
+    assert not np.array_equal(a["dropout"].output, b["dropout"].output)
+
+
+def test_batchnorm_moving_statistics_are_restored_after_training_trace() -> None:
+    k = keras()
+    m = k.Sequential([k.Input((4,)), k.layers.Dense(3), k.layers.BatchNormalization(), k.layers.Dense(2)])
+    before = [np.array(v.numpy()) for v in m.non_trainable_variables]
+    explain.trace(m, np.random.default_rng(0).random((16, 4)).astype("float32"), training=True, seed=0)
+    for v, old in zip(m.non_trainable_variables, before):
+        np.testing.assert_array_equal(v.numpy(), old)
+
+
+def test_repr_str_html_markdown(model, image) -> None:
+    t = explain.trace(model, image)
+    r = repr(t)
+    assert r.startswith("Trace(4 layers, input (28, 28), predicted ") and "\n" not in r
+    assert f"predicted {t.predicted} p={t.probability:.3f}" in r
+    text = str(t)
+    for name in t.names:
+        assert name in text
+    assert "401,920" in text and "5,130" in text and "407,050" in text
+    assert "<table>" in t._repr_html_() and "dense_1" in t._repr_html_()
+    md = t.to_markdown()
+    assert "| 2 | dense | Dense (relu) | (512,) | 401,920 |" in md
+
+
+def test_functional_and_cnn_models_are_traced() -> None:
+    k = keras()
+    inp = k.Input((28, 28, 1))
+    h = k.layers.Conv2D(4, 3, activation="relu")(inp)
+    h = k.layers.MaxPooling2D()(h)
+    h = k.layers.Flatten()(h)
+    out = k.layers.Dense(10, activation="softmax")(h)
+    m = k.Model(inp, out)
+    x = np.random.default_rng(1).random((2, 28, 28, 1)).astype("float32")
+    t = explain.trace(m, x)
+    assert [s.kind for s in t] == ["Input", "Conv2D", "MaxPooling2D", "Flatten", "Dense"]
+    assert t["conv2d" if "conv2d" in t else t.names[1]].output.shape == (2, 26, 26, 4)
+    np.testing.assert_allclose(t.output, np.asarray(m(x)), atol=1e-6)
+    assert t.is_distribution
+
+
+def test_subclassed_model_gets_a_clear_message() -> None:
+    k = keras()
+
+    class Custom(k.Model):
+        def __init__(self) -> None:
+            super().__init__()
+            self.d = k.layers.Dense(2)
+
+        def call(self, x):
+            return self.d(x)
+
+    m = Custom()
+    m(np.zeros((1, 3), "float32"))
+    with pytest.raises(ModelError, match="subclassed") as info:
+        explain.trace(m, np.zeros(3, "float32"))
+    assert "keras.Sequential" in str(info.value)
+
+
+def test_unbuilt_model_and_non_models() -> None:
+    k = keras()
+    with pytest.raises(ModelError, match="keras.Input"):
+        explain.trace(k.Sequential([k.layers.Dense(2)]), np.zeros(3))
+    with pytest.raises(ModelError, match="Received: builtins.str"):
+        explain.trace("model", np.zeros(3))
+
+
+def test_multi_input_model_is_refused_clearly() -> None:
+    k = keras()
+    a, b = k.Input((2,)), k.Input((3,))
+    m = k.Model([a, b], k.layers.Dense(1)(k.layers.Concatenate()([a, b])))
+    with pytest.raises(ModelError, match="one input"):
+        explain.trace(m, np.zeros(2))
+
+
+@pytest.mark.parametrize(
+    ("shape", "hint"),
+    [((32, 32), "28×28"), ((28, 28, 3), "colour"), ((784,), "flattened"), ((5, 784), "flattened"), ((28, 28, 1), "channel")],
+)
+def test_wrong_shapes_name_the_problem_and_the_fix(model, shape, hint) -> None:
+    with pytest.raises(InputError) as info:
+        explain.trace(model, np.zeros(shape, "float32"))
+    message = str(info.value)
+    assert "Expected one input of shape (28, 28)" in message and f"Received: shape {shape}".replace(",)", ",)") in message
+    assert hint in message
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_values_are_refused(model, image, bad) -> None:
+    x = image.copy()
+    x[3, 4] = bad
+    with pytest.raises(InputError, match="finite") as info:
+        explain.trace(model, x)
+    assert "(3, 4)" in str(info.value)
+
+
+def test_empty_batch_and_non_numeric_inputs(model) -> None:
+    with pytest.raises(InputError, match="empty batch"):
+        explain.trace(model, np.zeros((0, 28, 28)))
+    with pytest.raises(InputError, match="dtype bool"):
+        explain.trace(model, np.zeros((28, 28), bool))
+    with pytest.raises(InputError, match="dtype <U"):
+        explain.trace(model, np.full((28, 28), "a"))
+
+
+def test_raw_pixels_warn_and_name_the_cause(model, sample) -> None:
+    with pytest.warns(explain.PixelScaleWarning, match=r"x / 255\.0") as record:
+        explain.trace(model, sample.x_test[0])
+    assert "normalize" in str(record[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        explain.trace(model, explain.normalize(sample.x_test[0]))  # scaled input: no warning
+
+
+def test_unknown_layer_lists_the_real_ones(model, image) -> None:
+    t = explain.trace(model, image)
+    with pytest.raises(LayerNotFoundError) as info:
+        t["dropot"]
+    assert isinstance(info.value, KeyError)
+    assert "'dropot'" in str(info.value) and "'dropout'" in str(info.value)
+
+
+def test_bad_seed_is_refused(model, image) -> None:
+    with pytest.raises(ValueError, match="seed"):
+        explain.trace(model, image, training=True, seed=-1)
