@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 import math
 import platform
+import shutil
+import sys
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,29 +58,31 @@ class _Writer:
         self.echo = echo
         self.markdown: list[str] = []
         self.number = 0
+        self.width = min(100, shutil.get_terminal_size((100, 24)).columns)
 
     def section(self, title: str, code: str) -> None:
         self.number += 1
         head = f"{self.number}. {title}"
-        self.echo("")
         self.echo(head)
         self.echo("─" * len(head))
         self.echo(f"  >>> {code}")
+        self.echo("")
         self.markdown += [f"## {head}", "", "```python", code, "```", ""]
 
     def say(self, text: str) -> None:
-        self.echo(text)
+        self.echo(textwrap.fill(text, width=self.width))
+        self.echo("")
         self.markdown += [text, ""]
 
     def block(self, obj: render.Rendered | render.Table | str) -> None:
         if isinstance(obj, str):
-            self.echo(obj)
+            self.echo(obj + "\n")
             self.markdown += ["```text", obj, "```", ""]
         elif isinstance(obj, render.Table):
-            self.echo(obj.to_text())
+            self.echo(obj.to_text() + "\n")
             self.markdown += [obj.to_markdown(), ""]
         else:
-            self.echo(str(obj))
+            self.echo(str(obj) + "\n")
             self.markdown += [obj.to_markdown(), ""]
 
 
@@ -248,7 +253,11 @@ def run_tour(
         f"({len(x_train)}/{len(x_train)}); Keras 3 counts steps ({steps}/{steps})."
     )
     k.utils.set_random_seed(seed)  # fit's shuffling and Dropout masks: same seed, same run
-    history = model.fit(x_train, ds.y_train, epochs=epochs, batch_size=BATCH_SIZE, verbose=1 if progress else 0)
+    # Keras's animated bar needs a terminal; in a file or a pipe, one line per epoch reads better.
+    verbose = (1 if sys.stdout.isatty() else 2) if progress else 0
+    history = model.fit(x_train, ds.y_train, epochs=epochs, batch_size=BATCH_SIZE, verbose=verbose)
+    if verbose:
+        echo("")
     hist = {key: [float(v) for v in values] for key, values in history.history.items()}
     w.block(
         render.Table(
@@ -258,8 +267,8 @@ def run_tour(
         )
     )
     w.say(
-        "The accuracy printed during fit is a running average over the epoch's batches, computed with "
-        "Dropout active: it lags behind what the model can do at the end of the epoch."
+        "Each accuracy printed during fit is a running average over that epoch's batches, measured "
+        "with Dropout active while the weights were still changing."
     )
     save(figures.training_curves(hist), "07_training_curves.png")
     summary["fit"] = {"steps_per_epoch": steps, "batch_size": BATCH_SIZE, "history": hist}
@@ -269,15 +278,23 @@ def run_tour(
     result = model.evaluate(x_test, ds.y_test, verbose=0, return_dict=True)
     predictions = np.argmax(model.predict(x_test, verbose=0, batch_size=256), axis=1)
     wrong = int((predictions != ds.y_test).sum())
+    fit_acc = hist["accuracy"][-1]
+    why = (
+        "Lower: these are digits the model never saw in training; that gap between training and test "
+        "accuracy is what overfitting grows from."
+        if result["accuracy"] < fit_acc
+        else "Higher: evaluate uses the final weights with Dropout off, while fit's number averaged the "
+        "whole epoch with Dropout on."
+    )
     w.say(
         f"Test loss {result['loss']:.4f}, test accuracy {result['accuracy']:.4f}: {render.count(wrong)} of "
-        f"{render.count(len(x_test))} test digits misclassified. Dropout is off here and the weights are the "
-        f"final ones, so this differs from fit's last printed accuracy ({hist['accuracy'][-1]:.4f})."
+        f"{render.count(len(x_test))} test digits misclassified. Compare fit's last printed accuracy, "
+        f"{fit_acc:.4f}. {why}"
     )
     if ds.is_sample:
         w.say(
-            "This ran on the small sample shipped with explain; the full 60,000 images reach about 98% "
-            "(set EXPLAIN_MNIST or use --data PATH)."
+            "This ran on the small sample shipped with explain. On all 60,000 training images the TensorFlow "
+            "tutorial reports about 98%: set EXPLAIN_MNIST=/path/to/mnist.npz or use --data PATH."
         )
     s1 = softmax(model, image)
     w.say(

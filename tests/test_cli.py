@@ -1,0 +1,98 @@
+"""The command line: `explain tour` end to end, clear errors, quiet start-up, same seed same output."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from explain.cli import main
+
+
+def _explain(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "explain", *args],
+        capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=600,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tour_runs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[subprocess.CompletedProcess[str], Path]]:
+    """Two tours on the sample with the same seed (one epoch each), in fresh processes."""
+    runs = []
+    for name in ("a", "b"):
+        out = tmp_path_factory.mktemp(name)
+        runs.append((_explain("tour", "--data", "sample", "--epochs", "1", "--index", "3", "--out", str(out)), out))
+    return runs
+
+
+def test_tour_prints_every_step_and_writes_figures_and_summary(tour_runs) -> None:
+    proc, out = tour_runs[0]
+    assert proc.returncode == 0, proc.stderr
+    for heading in ("Load the data", "Look at one digit", "Scale the pixels", "Build the model",
+                    "Follow x_test[3] through every layer", "Compile", "Train", "Evaluate"):  # fmt: skip
+        assert heading in proc.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    for name in summary["files"]:
+        path = out / name
+        assert path.stat().st_size > 1000 and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(summary["files"]) == 8
+    assert (out / "summary.md").read_text().startswith("# The Hello World, explained")
+    # The numbers printed are the numbers saved, and they make sense.
+    assert summary["data"]["origin"] == "sample" and summary["model"]["params"] == 407_050
+    assert abs(summary["untrained"]["loss"] - math.log(10)) < 0.15
+    assert f"loss {summary['untrained']['loss']:.4f}" in proc.stdout
+    assert len(summary["fit"]["history"]["loss"]) == 1 and summary["fit"]["steps_per_epoch"] == 188
+    assert summary["evaluate"]["accuracy"] > 0.85
+    assert f"test accuracy {summary['evaluate']['accuracy']:.4f}" in proc.stdout
+
+
+def test_tour_hides_tensorflow_start_up_noise(tour_runs) -> None:
+    proc, _ = tour_runs[0]
+    for noise in ("absl", "cuda", "cpu_feature_guard", "oneDNN", "I0000", "E0000", "W0000"):
+        assert noise not in proc.stderr, proc.stderr
+
+
+def test_same_seed_same_numbers_same_figures(tour_runs) -> None:
+    (_, a), (_, b) = tour_runs
+    sa, sb = json.loads((a / "summary.json").read_text()), json.loads((b / "summary.json").read_text())
+    assert sa["fit"]["history"] == sb["fit"]["history"] and sa["evaluate"] == sb["evaluate"]
+    for name in sa["files"]:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_bad_data_path_is_a_clear_error_without_traceback(tmp_path: Path) -> None:
+    proc = _explain("tour", "--data", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert "explain: error: Expected a .npz file or a folder of idx files" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_numbers_are_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (["tour", "--epochs", "0"], ["tour", "--index", "-1"], ["tour", "--seed", "x"]):
+        with pytest.raises(SystemExit) as info:
+            main(args)
+        assert info.value.code == 2
+    assert "expected a positive whole number" in capsys.readouterr().err
+
+
+def test_index_beyond_the_test_split(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tour", "--data", "sample", "--index", "2000", "--out", str(tmp_path)]) == 2
+    assert "Expected index in [0, 2000)" in capsys.readouterr().err
+
+
+def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    assert "tour" in capsys.readouterr().out
+
+
+def test_help_is_fast_to_import() -> None:
+    # `explain --help` must not import TensorFlow (measured as imports, not time).
+    code = "import sys; from explain.cli import main\ntry: main(['tour', '--help'])\nexcept SystemExit: pass\nassert 'tensorflow' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
