@@ -10,8 +10,9 @@ The program it explains::
 
 and, layer by layer, with numbers recomputed in NumPy and compared with Keras:
 :func:`flatten`, :func:`dense`, :func:`dropout`, :func:`softmax`.
-:mod:`explain.figures` turns any result into a matplotlib figure; ``explain
-tour`` on the command line walks through the whole program.
+:mod:`explain.figures` draws digits, scaling and each layer's explanation as
+matplotlib figures; ``explain tour`` on the command line walks through the
+whole program.
 
 Importing explain is cheap: TensorFlow is imported (quietly) the first time a
 function needs it.

@@ -41,4 +41,3 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
 def array_sha256(array: np.ndarray) -> str:
     """SHA-256 of an array's raw bytes in C order (independent of how a file was zipped)."""
     return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
-

@@ -59,8 +59,8 @@ def keras() -> ModuleType:
         if not verbose():
             os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         with quiet_stderr():
-            import tensorflow as tf
             import keras as keras_module
+            import tensorflow as tf
 
             # The first device query is where CUDA probing logs; do it while quiet.
             tf.config.list_physical_devices()

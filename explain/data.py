@@ -18,6 +18,8 @@ import io
 import os
 import socket
 import sys
+import tokenize
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ import numpy as np
 from explain import render
 from explain.errors import DataError
 from explain.idx import find_idx_files, read_idx
+from explain.inputs import PixelScaleWarning
 from explain.sample import load_sample
 
 MNIST_ENV = "EXPLAIN_MNIST"
@@ -85,8 +88,13 @@ class Dataset(render.Rendered):
     test_index: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        for key in SPLITS:
-            getattr(self, key).setflags(write=False)
+        # Read-only views: the dataset cannot be changed through them, and the caller's arrays keep their flags.
+        for key in (*SPLITS, "train_index", "test_index"):
+            array = getattr(self, key)
+            if array is not None:
+                view = array.view()
+                view.setflags(write=False)
+                object.__setattr__(self, key, view)
 
     @property
     def is_sample(self) -> bool:
@@ -122,7 +130,10 @@ class Dataset(render.Rendered):
             fingerprint=self.fingerprint,
             shapes={"train": self.x_train.shape, "test": self.x_test.shape},
             dtype=str(self.x_train.dtype),
-            value_range=(int(min(self.x_train.min(), self.x_test.min())), int(max(self.x_train.max(), self.x_test.max()))),
+            value_range=(
+                int(min(self.x_train.min(), self.x_test.min())),
+                int(max(self.x_train.max(), self.x_test.max())),
+            ),
             label_counts={
                 "train": np.bincount(self.y_train, minlength=len(self.class_names)),
                 "test": np.bincount(self.y_test, minlength=len(self.class_names)),
@@ -142,7 +153,14 @@ class Dataset(render.Rendered):
 
 @dataclass(frozen=True)
 class DataDescription(render.Rendered):
-    """What :meth:`Dataset.describe` measured."""
+    """What :meth:`Dataset.describe` measured.
+
+    Examples:
+        >>> import explain
+        >>> d = explain.load_mnist("sample").describe()
+        >>> d.shapes["train"], d.dtype, d.value_range
+        ((6000, 28, 28), 'uint8', (0, 255))
+    """
 
     name: str
     source: str
@@ -210,9 +228,7 @@ def _validate(arrays: dict[str, np.ndarray], where: str, n_classes: int = 10) ->
                     f"Received: dtype {a.dtype}. Save the raw MNIST arrays, not normalized ones."
                 )
         if x.ndim != 3 or x.shape[1:] != (28, 28):
-            raise DataError(
-                f"Expected x_{split} of shape (n, 28, 28) in {where}. Received: shape {x.shape}."
-            )
+            raise DataError(f"Expected x_{split} of shape (n, 28, 28) in {where}. Received: shape {x.shape}.")
         if y.ndim != 1 or y.shape[0] != x.shape[0]:
             raise DataError(
                 f"Expected y_{split} of shape ({x.shape[0]},), one label per image, in {where}. "
@@ -231,13 +247,21 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
     try:
         loaded = np.load(path, allow_pickle=False)
     except ValueError as e:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+        # NumPy calls anything that is neither zip nor .npy "pickled data": say what it really is.
+        if "pickle" in str(e) and not head.startswith((b"\x80", b"\x93NUMPY")):
+            raise DataError(
+                f"Expected a .npz archive (a zip file) with arrays x_train, y_train, x_test, y_test. "
+                f"Received: {path}, which starts with {head!r}: it is not a NumPy file."
+            ) from e
         if "pickle" in str(e):
             raise DataError(
                 f"Refused {path}: it holds pickled Python objects, which could run code when loaded. "
                 f"Expected a .npz of plain uint8 arrays x_train, y_train, x_test, y_test."
             ) from e
         raise DataError(f"Could not read {path} as a .npz archive: {e}.") from e
-    except (OSError, zipfile.BadZipFile, EOFError) as e:
+    except (OSError, zipfile.BadZipFile, EOFError, NotImplementedError) as e:  # NotImplementedError: garbled zip
         raise DataError(f"Could not read {path} as a .npz archive ({e}). Is the file complete?") from e
     if not isinstance(loaded, np.lib.npyio.NpzFile):
         raise DataError(
@@ -249,11 +273,15 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
             # Absent keys are caught by _validate, which lists what the file holds.
             return {k: (f[k] if k in SPLITS else np.empty(0)) for k in f.files}
         except ValueError as e:
-            raise DataError(
-                f"Refused {path}: it holds pickled Python objects, which could run code when loaded. "
-                f"Expected plain uint8 arrays x_train, y_train, x_test, y_test."
-            ) from e
-        except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as e:
+            if "pickle" in str(e):
+                raise DataError(
+                    f"Refused {path}: it holds pickled Python objects, which could run code when loaded. "
+                    f"Expected plain uint8 arrays x_train, y_train, x_test, y_test."
+                ) from e
+            raise DataError(f"Could not read {path}: {e}. The file is truncated or corrupt.") from e
+        # zipfile raises NotImplementedError for a garbled compression method, and NumPy lets
+        # tokenize.TokenError out of a garbled .npy header.
+        except (OSError, zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, tokenize.TokenError) as e:
             raise DataError(f"Could not read {path}: {e}. The file is truncated or corrupt.") from e
 
 
@@ -272,9 +300,7 @@ def _read_path(path: str | os.PathLike[str], n_classes: int = 10) -> dict[str, n
     elif p.is_file():
         arrays = _read_npz(p)
     else:
-        raise DataError(
-            f"Expected a .npz file or a folder of idx files. Received: {p}, which does not exist."
-        )
+        raise DataError(f"Expected a .npz file or a folder of idx files. Received: {p}, which does not exist.")
     return _validate(arrays, str(p), n_classes)
 
 
@@ -332,9 +358,7 @@ def load_mnist(source: str | os.PathLike[str] = "auto", *, download: bool = True
         (5, (2000, 28, 28))
     """
     if not isinstance(source, (str, os.PathLike)):
-        raise DataError(
-            f"Expected source to be 'auto', 'sample', 'keras' or a path. Received: {source!r}."
-        )
+        raise DataError(f"Expected source to be 'auto', 'sample', 'keras' or a path. Received: {source!r}.")
     src = os.fspath(source)
     if src == "sample":
         return _sample_dataset()
@@ -363,7 +387,8 @@ def load_mnist(source: str | os.PathLike[str] = "auto", *, download: bool = True
         )
     data = _sample_dataset()
     _notice(
-        f"no full MNIST found (no ${MNIST_ENV}, no {cache}, no network): using {data.source}. "
+        f"no full MNIST found (no ${MNIST_ENV}, no {cache}, "
+        f"{'no network' if download else 'download=False'}): using {data.source}. "
         f"Set {MNIST_ENV}=/path/to/mnist.npz to use all 70,000 images."
     )
     return data
@@ -409,6 +434,8 @@ def load_fashion_mnist(source: str | os.PathLike[str] = "auto", *, download: boo
         >>> data.class_names[9]  # doctest: +SKIP
         'Ankle boot'
     """
+    if not isinstance(source, (str, os.PathLike)):
+        raise DataError(f"Expected source to be 'auto', 'debian', 'keras' or a path. Received: {source!r}.")
     src = os.fspath(source)
     name, classes = "fashion_mnist", FASHION_CLASSES
     if src not in ("auto", "debian", "keras"):
@@ -416,7 +443,9 @@ def load_fashion_mnist(source: str | os.PathLike[str] = "auto", *, download: boo
         return Dataset(name, **_read_path(p), source=f"file {p}", origin="path", class_names=classes)
     if src == "auto" and os.environ.get(FASHION_ENV):
         p = Path(os.environ[FASHION_ENV]).expanduser()
-        return Dataset(name, **_read_path(p), source=f"file {p} (from ${FASHION_ENV})", origin="env", class_names=classes)
+        return Dataset(
+            name, **_read_path(p), source=f"file {p} (from ${FASHION_ENV})", origin="env", class_names=classes
+        )
     if src in ("auto", "debian") and find_idx_files(DEBIAN_FASHION_DIR):
         return Dataset(
             name, **_read_path(DEBIAN_FASHION_DIR), source=f"Debian's dataset-fashion-mnist ({DEBIAN_FASHION_DIR})",
@@ -429,7 +458,9 @@ def load_fashion_mnist(source: str | os.PathLike[str] = "auto", *, download: boo
         )
     cache = _keras_home() / "datasets" / "fashion-mnist"
     if find_idx_files(cache):
-        return Dataset(name, **_read_path(cache), source=f"Keras's cache {cache}", origin="keras-cache", class_names=classes)
+        return Dataset(
+            name, **_read_path(cache), source=f"Keras's cache {cache}", origin="keras-cache", class_names=classes
+        )
     if download:
         arrays = _keras_download("fashion_mnist")
         if arrays is not None:
@@ -470,12 +501,26 @@ def normalize(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x)
     if not (np.issubdtype(x.dtype, np.number) and not np.issubdtype(x.dtype, np.complexfloating)):
         raise DataError(f"Expected pixel values as numbers (uint8 0–255). Received: dtype {x.dtype}.")
+    if np.issubdtype(x.dtype, np.floating) and x.size and 0 < x.max() <= 1.0:
+        warnings.warn(
+            f"Expected pixel values 0–255. Received: floats with maximum {float(x.max()):g}, which look "
+            f"already scaled; dividing by 255 again leaves values at most 1/255 ≈ 0.0039.",
+            PixelScaleWarning,
+            stacklevel=2,
+        )
     return (x / np.float32(255.0)).astype(np.float32)
 
 
 @dataclass(frozen=True)
 class Scaling(render.Rendered):
-    """Pixel values before and after :func:`normalize`, side by side."""
+    """Pixel values before and after :func:`normalize`, side by side.
+
+    Examples:
+        >>> import numpy as np
+        >>> s = Scaling(np.array([0, 255], np.uint8), normalize(np.array([0, 255], np.uint8)))
+        >>> s
+        Scaling(uint8 0–255 -> float32 0.000–1.000)
+    """
 
     before: np.ndarray
     after: np.ndarray
@@ -488,7 +533,8 @@ class Scaling(render.Rendered):
 
     def _report(self) -> render.Report:
         def stats(a: np.ndarray) -> tuple[str, ...]:
-            return (str(a.dtype), render.num(a.min()), render.num(a.max()), render.num(a.mean()), render.num(a.std()))
+            exact = str if np.issubdtype(a.dtype, np.integer) else render.num  # 255, not 255.000
+            return (str(a.dtype), exact(a.min()), exact(a.max()), render.num(a.mean()), render.num(a.std()))
 
         table = render.Table(
             ("", "dtype", "min", "max", "mean", "std"),

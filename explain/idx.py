@@ -9,7 +9,9 @@ images ``(n, 28, 28)`` and 1 for labels ``(n,)``.
 from __future__ import annotations
 
 import gzip
+import math
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +45,7 @@ def read_idx(path: str | Path) -> np.ndarray:
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rb") as f:
             data = f.read()
-    except (OSError, EOFError) as e:
+    except (OSError, EOFError, zlib.error) as e:
         raise DataError(f"Could not read the idx file {path}: {e}.") from e
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise DataError(
@@ -51,15 +53,13 @@ def read_idx(path: str | Path) -> np.ndarray:
             f"starting with bytes {data[:4].hex() or 'nothing'}."
         )
     if data[2] != 0x08:
-        raise DataError(
-            f"Expected unsigned-byte idx data (type 0x08). Received: type 0x{data[2]:02x} in {path}."
-        )
+        raise DataError(f"Expected unsigned-byte idx data (type 0x08). Received: type 0x{data[2]:02x} in {path}.")
     ndim = data[3]
     header = 4 + 4 * ndim
     if len(data) < header:
         raise DataError(f"The idx file {path} is truncated inside its header.")
     dims = struct.unpack(">" + "I" * ndim, data[4:header])
-    expected = int(np.prod(dims)) if dims else 0
+    expected = math.prod(dims)  # exact for any sizes; 1 for a 0-d file, as np.reshape(()) needs
     if len(data) - header != expected:
         raise DataError(
             f"Expected {expected:,} values after the header of {path} (shape {dims}). "

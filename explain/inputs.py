@@ -47,7 +47,11 @@ def _hint(shape: tuple[int, ...], expected: tuple[int | None, ...]) -> str:
 
 
 def as_model_batch(
-    x: object, expected: tuple[int | None, ...], *, dtype: str = "float32", model_name: str = "model",
+    x: object,
+    expected: tuple[int | None, ...],
+    *,
+    dtype: str = "float32",
+    model_name: str = "model",
     expects_unit_range: bool = True,
 ) -> tuple[np.ndarray, bool]:
     """Turn ``x`` into a batch the model accepts; say clearly why not when it cannot.

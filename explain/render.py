@@ -15,7 +15,6 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Union
 
 import numpy as np
 
@@ -46,10 +45,7 @@ class Table:
         aligns = self._aligns()
 
         def line(cells: Sequence[str]) -> str:
-            parts = [
-                cell.rjust(w) if a == "r" else cell.ljust(w)
-                for cell, w, a in zip(cells, widths, aligns)
-            ]
+            parts = [cell.rjust(w) if a == "r" else cell.ljust(w) for cell, w, a in zip(cells, widths, aligns)]
             return "  ".join(parts).rstrip()
 
         out = [line(self.columns), "  ".join("-" * w for w in widths)]
@@ -71,14 +67,11 @@ class Table:
             return f"<{tag}{style}>{html.escape(text)}</{tag}>"
 
         head = "".join(cell("th", c, a) for c, a in zip(self.columns, aligns))
-        body = "".join(
-            "<tr>" + "".join(cell("td", c, a) for c, a in zip(row, aligns)) + "</tr>"
-            for row in self.rows
-        )
+        body = "".join("<tr>" + "".join(cell("td", c, a) for c, a in zip(row, aligns)) + "</tr>" for row in self.rows)
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-Block = Union[str, Table]
+Block = str | Table
 
 
 @dataclass(frozen=True)

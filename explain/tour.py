@@ -242,7 +242,11 @@ def run_tour(
         f"close to ln 10 = {math.log(10):.4f}, the loss of ten equal guesses; accuracy "
         f"{untrained['accuracy']:.4f}, close to chance (0.1)."
     )
-    summary["untrained"] = {"loss": float(untrained["loss"]), "accuracy": float(untrained["accuracy"]), "ln10": math.log(10)}
+    summary["untrained"] = {
+        "loss": float(untrained["loss"]),
+        "accuracy": float(untrained["accuracy"]),
+        "ln10": math.log(10),
+    }
 
     # 7. Fit ----------------------------------------------------------------------------
     steps = math.ceil(len(x_train) / BATCH_SIZE)
@@ -338,4 +342,3 @@ def _tf_version() -> str:
 def _versions_line(summary: dict[str, Any]) -> str:
     v = summary["versions"]
     return f"explain {v['explain']}, TensorFlow {v['tensorflow']}, Keras {v['keras']}, Python {v['python']}."
-

@@ -282,9 +282,7 @@ def _capture(model: Any) -> _Capture:
     k = keras()
     model_input = model.inputs[0]
     layers = tuple(layer for layer in model.layers if not isinstance(layer, k.layers.InputLayer))
-    input_layer_name = next(
-        (layer.name for layer in model.layers if isinstance(layer, k.layers.InputLayer)), "input"
-    )
+    input_layer_name = next((layer.name for layer in model.layers if isinstance(layer, k.layers.InputLayer)), "input")
     producers: dict[int, str] = {id(model_input): input_layer_name}
     outputs, sources = [], []
     for layer in layers:
@@ -403,9 +401,7 @@ def trace(model: Any, x: Any, *, training: bool = False, seed: int | None = None
     def unbatch(a: np.ndarray) -> np.ndarray:
         return a[0] if single else a
 
-    steps = [
-        Step(0, capture.input_name, "Input", None, batch.shape[1:], 0, unbatch(batch))
-    ]
+    steps = [Step(0, capture.input_name, "Input", None, batch.shape[1:], 0, unbatch(batch))]
     shapes = {capture.input_name: batch.shape[1:]}
     for i, (layer, out, src) in enumerate(zip(capture.layers, outputs, capture.sources), start=1):
         act = getattr(layer, "activation", None)

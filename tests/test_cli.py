@@ -94,5 +94,10 @@ def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_help_is_fast_to_import() -> None:
     # `explain --help` must not import TensorFlow (measured as imports, not time).
-    code = "import sys; from explain.cli import main\ntry: main(['tour', '--help'])\nexcept SystemExit: pass\nassert 'tensorflow' not in sys.modules"
+    code = (
+        "import sys; from explain.cli import main\n"
+        "try: main(['tour', '--help'])\n"
+        "except SystemExit: pass\n"
+        "assert 'tensorflow' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)

@@ -9,7 +9,6 @@ import explain
 from explain._tf import keras
 from explain.errors import LayerNotFoundError, ModelError
 
-
 # -- Flatten ------------------------------------------------------------------------------
 
 
@@ -64,7 +63,9 @@ def test_dense_report_numbers(model, image) -> None:
 
 def test_dense_without_bias_and_other_activations() -> None:
     k = keras()
-    m = k.Sequential([k.Input((5,)), k.layers.Dense(4, activation="tanh", use_bias=False), k.layers.Dense(3, activation="gelu")])
+    m = k.Sequential(
+        [k.Input((5,)), k.layers.Dense(4, activation="tanh", use_bias=False), k.layers.Dense(3, activation="gelu")]
+    )
     x = np.linspace(-1, 1, 5).astype("float32")
     d = explain.dense(m, x)
     assert not d.has_bias and d.arithmetic == "5·4 = 20"

@@ -150,13 +150,21 @@ def test_multi_input_model_is_refused_clearly() -> None:
 
 @pytest.mark.parametrize(
     ("shape", "hint"),
-    [((32, 32), "28×28"), ((28, 28, 3), "colour"), ((784,), "flattened"), ((5, 784), "flattened"), ((28, 28, 1), "channel")],
+    [
+        ((32, 32), "28×28"),
+        ((28, 28, 3), "colour"),
+        ((784,), "flattened"),
+        ((5, 784), "flattened"),
+        ((28, 28, 1), "channel"),
+    ],
 )
 def test_wrong_shapes_name_the_problem_and_the_fix(model, shape, hint) -> None:
     with pytest.raises(InputError) as info:
         explain.trace(model, np.zeros(shape, "float32"))
     message = str(info.value)
-    assert "Expected one input of shape (28, 28)" in message and f"Received: shape {shape}".replace(",)", ",)") in message
+    assert (
+        "Expected one input of shape (28, 28)" in message and f"Received: shape {shape}".replace(",)", ",)") in message
+    )
     assert hint in message
 
 

@@ -102,7 +102,7 @@ class DenseExplanation(render.Rendered):
         ]
         if self.activation == "relu":
             blocks.append(
-                f"ReLU sets those {int((z <= 0).sum())} to 0 and passes the other {self.active} through: "
+                f"ReLU sets every sum at or below 0 to 0 and passes the others through unchanged: "
                 f"{self.active} of {a.size} units ({render.pct(self.active / a.size)}) are active for this input."
             )
         blocks += [

@@ -83,15 +83,21 @@ class DropoutExplanation(render.Rendered):
         ratio = self.output[kept] / self.input[kept] if kept.any() else np.array([self.scale])
         idx = np.flatnonzero(self.input != 0)[:8]
         rows = tuple(
-            (str(int(i)), render.num(self.input.flat[i]), "kept" if self.mask.flat[i] else "dropped", render.num(self.output.flat[i]))
+            (
+                str(int(i)),
+                render.num(self.input.flat[i]),
+                "kept" if self.mask.flat[i] else "dropped",
+                render.num(self.output.flat[i]),
+            )
             for i in idx
-        )  # fmt: skip
+        )
         return render.Report(
             f"Dropout '{self.layer}' (rate {self.rate:g}, training mode, seed {self.seed})",
             (
-                f"Keras's mask dropped {self.dropped} of {self.mask.size} values ({render.pct(self.dropped / self.mask.size)}); "
-                f"{self.dropped_nonzero} of them were non-zero. The {int(self.mask.sum())} survivors were multiplied by "
-                f"1/(1 - {self.rate:g}) = {self.scale:g} (measured ratio out/in: {render.num(ratio.min(), 4)} to "
+                f"Keras's mask dropped {self.dropped} of {self.mask.size} values "
+                f"({render.pct(self.dropped / self.mask.size)}); {self.dropped_nonzero} of them were non-zero. "
+                f"The {int(self.mask.sum())} survivors were multiplied by 1/(1 - {self.rate:g}) = {self.scale:g} "
+                f"(measured ratio out/in: {render.num(ratio.min(), 4)} to "
                 f"{render.num(ratio.max(), 4)}).",
                 render.Table(("unit", "in", "mask", "out"), rows, align="rrlr"),
                 f"Over {render.count(self.draws)} further draws the share dropped was {self.measured_rate:.4f} "
@@ -104,7 +110,9 @@ class DropoutExplanation(render.Rendered):
         )
 
 
-def dropout(model: Any, x: Any, *, layer: str | None = None, seed: int = 0, draws: int = 1000, index: int = 0) -> DropoutExplanation:
+def dropout(
+    model: Any, x: Any, *, layer: str | None = None, seed: int = 0, draws: int = 1000, index: int = 0
+) -> DropoutExplanation:
     """Explain a Dropout layer with the real mask Keras draws in training mode.
 
     Runs the model in training mode with ``seed`` (see :func:`explain.trace`),

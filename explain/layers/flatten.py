@@ -68,7 +68,12 @@ class FlattenExplanation(render.Rendered):
         brightest = tuple(int(i) for i in np.unravel_index(np.argmax(self.input), shape))
         pixels += [brightest, tuple(d - 1 for d in shape)]
         rows = tuple(
-            (render.shape(p).replace(",)", ")"), str(self.position(*p)), render.num(self.input[p]), render.num(self.output[self.position(*p)]))
+            (
+                render.shape(p).replace(",)", ")"),
+                str(self.position(*p)),
+                render.num(self.input[p]),
+                render.num(self.output[self.position(*p)]),
+            )
             for p in dict.fromkeys(pixels)
         )
         formula = " + ".join(

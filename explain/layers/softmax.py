@@ -90,7 +90,9 @@ class SoftmaxExplanation(render.Rendered):
             (
                 "p_i = e^(z_i - max z) / Σ_j e^(z_j - max z): subtracting the largest logit first changes "
                 "nothing in the result and keeps exp from overflowing.",
-                render.Table(("class", "logit z", "z - max z", "e^(z - max z)", "p (NumPy)", "p (Keras)"), rows, align="lrrrrr"),
+                render.Table(
+                    ("class", "logit z", "z - max z", "e^(z - max z)", "p (NumPy)", "p (Keras)"), rows, align="lrrrrr"
+                ),
                 f"Σ e^(z - max z) = {render.num(self.exp.sum(), 4)}; the probabilities sum to {self.total:.6f}. "
                 f"Predicted: {self.class_names[self.predicted]} with p = {self.probability:.4f} "
                 f"(next: {self.class_names[runner_up]}, p = {self.output[runner_up]:.4f}).",
@@ -135,7 +137,9 @@ def softmax(
         logits = x_in
     else:  # a Dense (or similar) layer with activation="softmax": its pre-activation
         kernel = step.weights[0]
-        logits = np.matmul(x_in, kernel) + (step.weights[1] if len(step.weights) > 1 else 0)  # (512,)·(512, 10) -> (10,)
+        logits = np.matmul(x_in, kernel) + (
+            step.weights[1] if len(step.weights) > 1 else 0
+        )  # (512,)·(512, 10) -> (10,)
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
     probabilities = np_softmax(logits)
