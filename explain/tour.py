@@ -23,11 +23,12 @@ import numpy as np
 
 from explain import figures, render
 from explain._files import atomic_write_text
-from explain.data import Dataset, load_mnist, normalize, scaling
+from explain.data import Dataset, load_mnist
 from explain.layers.dense import dense
 from explain.layers.dropout import dropout
 from explain.layers.flatten import flatten
 from explain.layers.softmax import softmax
+from explain.normalization import normalize, scaling
 from explain.tracing import trace
 
 BATCH_SIZE = 32  # Keras's default for fit, as in the tutorial

@@ -101,3 +101,18 @@ def test_help_is_fast_to_import() -> None:
         "assert 'tensorflow' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+@pytest.mark.full_mnist
+def test_tour_on_full_mnist_one_epoch(full_mnist_path: Path, tmp_path: Path) -> None:
+    from explain.tour import run_tour
+
+    lines: list[str] = []
+    result = run_tour(str(full_mnist_path), epochs=1, out=tmp_path, echo=lines.append, progress=False)
+    s = result.summary
+    assert s["data"]["origin"] == "path" and (s["data"]["train"], s["data"]["test"]) == (60_000, 10_000)
+    assert s["fit"]["steps_per_epoch"] == 1875  # ceil(60000 / 32)
+    assert "1,875 steps (weight" in "\n".join(lines)
+    assert abs(s["untrained"]["loss"] - math.log(10)) < 0.15
+    # One epoch of the Hello World on all of MNIST lands well above 95% on the test set.
+    assert s["evaluate"]["accuracy"] > 0.95

@@ -16,11 +16,11 @@ from matplotlib.patches import ConnectionPatch
 
 import explain
 from explain import figures
-from explain.data import normalize
 from explain.layers.dense import DenseExplanation
 from explain.layers.dropout import DropoutExplanation
 from explain.layers.flatten import FlattenExplanation
 from explain.layers.softmax import SoftmaxExplanation
+from explain.normalization import normalize
 
 # -- explanation objects built from NumPy alone (no Keras needed) -------------------------------
 
