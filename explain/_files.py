@@ -25,6 +25,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        usual_permissions(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -41,3 +42,10 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
 def array_sha256(array: np.ndarray) -> str:
     """SHA-256 of an array's raw bytes in C order (independent of how a file was zipped)."""
     return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+def usual_permissions(path: str | os.PathLike[str]) -> None:
+    """Give a file made by ``tempfile.mkstemp`` (mode 0600) the permissions the umask allows."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)

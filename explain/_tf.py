@@ -67,3 +67,28 @@ def keras() -> ModuleType:
             keras_module.ops.convert_to_tensor([0.0])
         _keras = keras_module
     return _keras
+
+
+def versions() -> dict[str, str]:
+    """The versions a result depends on: explain, TensorFlow, Keras, NumPy, Python.
+
+    Examples:
+        >>> sorted(versions())
+        ['explain', 'keras', 'numpy', 'python', 'tensorflow']
+    """
+    import platform
+
+    import numpy as np
+
+    from explain import __version__
+
+    k = keras()  # imports TensorFlow quietly first
+    import tensorflow as tf
+
+    return {
+        "explain": __version__,
+        "tensorflow": str(tf.__version__),
+        "keras": k.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import platform
 import shutil
 import sys
 import textwrap
@@ -23,6 +22,7 @@ import numpy as np
 
 from explain import figures, render
 from explain._files import atomic_write_text
+from explain._tf import versions
 from explain.data import Dataset, load_mnist
 from explain.layers.dense import dense
 from explain.layers.dropout import dropout
@@ -313,10 +313,7 @@ def run_tour(
     }  # fmt: skip
 
     # Summary files -----------------------------------------------------------------------
-    summary["versions"] = {
-        "explain": _version(), "tensorflow": _tf_version(), "keras": k.__version__,
-        "numpy": np.__version__, "python": platform.python_version(),
-    }  # fmt: skip
+    summary["versions"] = versions()
     summary["files"] = [p.name for p in files]
     files.append(atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n"))
     md = ["# The Hello World, explained", "", f"Data: {ds.source}. Seed {seed}. " + _versions_line(summary), ""]
@@ -326,18 +323,6 @@ def run_tour(
     echo("")
     echo(f"Wrote {len(files)} files to {out}/: " + ", ".join(p.name for p in files))
     return TourResult(out=out, summary=summary, files=files)
-
-
-def _version() -> str:
-    from explain import __version__
-
-    return __version__
-
-
-def _tf_version() -> str:
-    import tensorflow as tf  # already imported by explain._tf.keras()
-
-    return str(tf.__version__)
 
 
 def _versions_line(summary: dict[str, Any]) -> str:

@@ -1,0 +1,55 @@
+"""evaluate(): test accuracy image by image, checked against Keras and NumPy."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import explain
+from explain.evaluation import CONFIDENT, confusion
+
+
+def test_evaluation_agrees_with_keras_and_numpy(trained_sample, sample) -> None:
+    e = explain.evaluate(trained_sample.model, sample)
+    x = explain.normalize(sample.x_test)
+    probs = trained_sample.model.predict(x, verbose=0)
+    np.testing.assert_allclose(e.probabilities, probs, atol=1e-6)
+    assert (
+        e.accuracy == np.float32(np.mean(probs.argmax(1) == sample.y_test))
+        or abs(e.accuracy - np.mean(probs.argmax(1) == sample.y_test)) < 1e-6
+    )
+    assert e.accuracy == trained_sample.test_accuracy
+    # Cross-entropy by hand: mean of −ln p[label], Keras clips p to [1e-7, 1 − 1e-7].
+    p = np.clip(probs[np.arange(len(probs)), sample.y_test], 1e-7, 1 - 1e-7)
+    assert abs(e.loss - float(np.mean(-np.log(p)))) < 1e-4
+
+
+def test_confusion_matrix_and_per_class_accuracy(trained_sample, sample) -> None:
+    e = explain.evaluate(trained_sample.model, sample)
+    expected = np.zeros((10, 10), int)
+    for t, p in zip(sample.y_test, e.predicted):
+        expected[t, p] += 1
+    np.testing.assert_array_equal(e.matrix, expected)
+    np.testing.assert_array_equal(e.matrix.sum(axis=1), np.bincount(sample.y_test, minlength=10))
+    np.testing.assert_allclose(e.per_class_accuracy, np.diag(expected) / expected.sum(axis=1))
+    assert np.trace(e.matrix) == round(e.accuracy * len(sample.y_test))
+
+
+def test_mistakes_most_confident_first(trained_sample, sample) -> None:
+    e = explain.evaluate(trained_sample.model, sample)
+    assert set(e.mistakes) == set(np.flatnonzero(e.predicted != sample.y_test))
+    conf = e.confidence[e.mistakes]
+    assert np.all(np.diff(conf) <= 0)
+    assert e.confidently_wrong == int((conf >= CONFIDENT).sum())
+    (t, p, n), *_ = e.top_confusions(1)
+    assert n == max(e.matrix[i, j] for i in range(10) for j in range(10) if i != j)
+
+
+def test_report(trained_sample, sample) -> None:
+    e = explain.evaluate(trained_sample.model, sample)
+    text = str(e)
+    assert f"accuracy {e.accuracy:.4f}" in text and "not a guarantee" in text
+    assert repr(e).startswith("Evaluation(accuracy ")
+
+
+def test_confusion_helper() -> None:
+    np.testing.assert_array_equal(confusion(np.array([0, 0, 1]), np.array([1, 0, 1]), 2), [[1, 1], [0, 1]])

@@ -1,0 +1,105 @@
+"""train() and the Recorder: the same run as plain fit, plus what happened inside it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import explain
+from explain._tf import keras
+from explain.training import steps_per_epoch
+
+
+def _small(sample: explain.Dataset, n: int = 960) -> explain.Dataset:
+    return explain.Dataset(
+        "mnist", sample.x_train[:n], sample.y_train[:n], sample.x_test, sample.y_test, source="first 960", origin="path"
+    )
+
+
+def test_steps_per_epoch_is_the_ceiling_of_n_over_batch() -> None:
+    assert steps_per_epoch(60_000) == 1875
+    assert steps_per_epoch(60_000, 128) == 469
+    assert steps_per_epoch(6_000) == 188
+    with pytest.raises(ValueError):
+        steps_per_epoch(10, 0)
+
+
+def test_train_records_history_steps_snapshots_and_times(sample) -> None:
+    data = _small(sample)
+    run = explain.train(explain.seed_model(), data, epochs=3, record_every=10, probe_size=64)
+    assert run.steps_per_epoch == 30 and len(run.history["loss"]) == 3
+    assert run.history["loss"][0] > run.history["loss"][-1]
+    assert [s.epoch for s in run.snapshots] == [0, 1, 2, 3]
+    assert len(run.epoch_seconds) == 3 and all(t > 0 for t in run.epoch_seconds)
+    # Steps 0, 10, 20 and the last (29) of each epoch, numbered across epochs.
+    assert [r["step"] for r in run.steps] == [0, 10, 20, 29, 30, 40, 50, 59, 60, 70, 80, 89]
+    # The last recorded running average of an epoch is what fit reports for the epoch.
+    ends = [r for r in run.steps if r["batch"] == 29]
+    np.testing.assert_allclose([r["loss"] for r in ends], run.history["loss"], rtol=1e-6)
+    np.testing.assert_allclose([r["accuracy"] for r in ends], run.history["accuracy"], rtol=1e-6)
+
+
+def test_snapshot_numbers_are_measured_on_the_probe(sample) -> None:
+    model = explain.seed_model()
+    probe = explain.normalize(sample.x_test[:64])
+    snap = explain.training.take_snapshot(model, probe, epoch=0)
+    hidden = explain.trace(model, probe)["dense"].output  # (64, 512)
+    assert snap.active_share == pytest.approx(float((hidden > 0).mean()))
+    assert snap.dead_units == pytest.approx(float((hidden.max(axis=0) <= 0).mean()))
+    np.testing.assert_array_equal(snap.activation_sample, hidden.ravel()[:2048])
+    kernel = model.get_layer("dense").get_weights()[0]
+    assert snap.weight_stats["dense"]["std"] == pytest.approx(float(kernel.std()), rel=1e-6)
+
+
+def test_memory_stays_flat_as_epochs_grow(sample) -> None:
+    run = explain.train(explain.seed_model(), _small(sample, 320), epochs=4, probe_size=32)
+    sizes = {s.nbytes for s in run.snapshots}
+    assert len(sizes) == 1, sizes  # every snapshot holds the same fixed-size arrays
+
+
+def test_train_gives_the_same_history_as_plain_fit(sample) -> None:
+    data = _small(sample)
+    run = explain.train(explain.seed_model(3), data, epochs=2, seed=5)
+    model = explain.seed_model(3)
+    keras().utils.set_random_seed(5)
+    plain = model.fit(explain.normalize(data.x_train), data.y_train, epochs=2, batch_size=32, verbose=0)
+    assert run.history == {k: [float(v) for v in vals] for k, vals in plain.history.items()}
+
+
+def test_validation_split_adds_validation_curves(sample) -> None:
+    run = explain.train(explain.seed_model(), _small(sample), epochs=2, validation_split=0.25, probe_size=32)
+    assert set(run.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert run.n_train == 720 and run.steps_per_epoch == 23
+
+
+def test_recorder_works_on_its_own_with_fit(sample) -> None:
+    model = explain.seed_model()
+    rec = explain.Recorder(explain.normalize(sample.x_test[:32]), record_every=5)
+    assert isinstance(rec, keras().callbacks.Callback)
+    model.fit(explain.normalize(sample.x_train[:320]), sample.y_train[:320], epochs=2, verbose=0, callbacks=[rec])
+    assert [s.epoch for s in rec.snapshots] == [0, 1, 2]
+    assert [r["step"] for r in rec.steps] == [0, 5, 9, 10, 15, 19]
+
+
+def test_report_and_repr(sample) -> None:
+    run = explain.train(explain.seed_model(), _small(sample, 320), epochs=1, probe_size=32)
+    assert repr(run).startswith("TrainingRun(1 epochs × 10 steps, last ")
+    text = str(run)
+    assert "320 images in batches of 32: 10 steps per epoch" in text
+    assert "dead ReLU units" in text and "<table>" in run._repr_html_()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [({"epochs": 0}, "epochs"), ({"batch_size": 0}, "batch_size"), ({"validation_split": 1.0}, "validation_split")],
+)
+def test_bad_arguments(sample, kwargs, words) -> None:
+    with pytest.raises(ValueError, match=words):
+        explain.train(explain.seed_model(), sample, **kwargs)
+
+
+def test_uncompiled_model_is_named(sample) -> None:
+    with pytest.raises(ValueError, match="compiled"):
+        explain.train(explain.seed_model(compile=False), sample, epochs=1)
+    with pytest.raises(ValueError, match="record_every"):
+        explain.Recorder(np.zeros((1, 28, 28)), record_every=0)
