@@ -56,6 +56,8 @@ _EXPORTS = {
     "Trained": "explain.store",
     "evaluate": "explain.evaluation",
     "Evaluation": "explain.evaluation",
+    "accuracy_gap": "explain.evaluation",
+    "AccuracyGap": "explain.evaluation",
     "figures": "explain.figures",
     "DataError": "explain.errors",
     "InputError": "explain.errors",

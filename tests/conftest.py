@@ -40,18 +40,6 @@ def full_mnist_path() -> Path:
     return path
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _private_cache(tmp_path_factory: pytest.TempPathFactory):
-    """Tests never write to the user's cache: EXPLAIN_CACHE points at a temporary folder."""
-    old = os.environ.get("EXPLAIN_CACHE")
-    os.environ["EXPLAIN_CACHE"] = str(tmp_path_factory.mktemp("explain-cache"))
-    yield
-    if old is None:
-        os.environ.pop("EXPLAIN_CACHE", None)
-    else:
-        os.environ["EXPLAIN_CACHE"] = old
-
-
 @pytest.fixture(scope="session")
 def trained_sample(sample: explain.Dataset):
     """The Hello World trained one epoch on the sample (cached for the session)."""

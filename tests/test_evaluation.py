@@ -53,3 +53,16 @@ def test_report(trained_sample, sample) -> None:
 
 def test_confusion_helper() -> None:
     np.testing.assert_array_equal(confusion(np.array([0, 0, 1]), np.array([1, 0, 1]), 2), [[1, 1], [0, 1]])
+
+
+def test_accuracy_gap_decomposes_fit_versus_evaluate(trained_sample, sample) -> None:
+    gap = explain.accuracy_gap(trained_sample.model, sample, trained_sample.history["accuracy"][-1], seed=0)
+    assert gap.fit_reported == trained_sample.history["accuracy"][-1]
+    assert abs(gap.test - trained_sample.test_accuracy) < 1e-6  # the last row is evaluate's number
+    train_eval = trained_sample.model.evaluate(explain.normalize(sample.x_train), sample.y_train, verbose=0)[1]
+    assert abs(gap.train_dropout_off - train_eval) < 1e-6
+    # After one epoch the final weights beat the epoch's running average by a wide margin.
+    assert gap.train_dropout_on > gap.fit_reported + 0.02
+    again = explain.accuracy_gap(trained_sample.model, sample, gap.fit_reported, seed=0)
+    assert again == gap  # same seed, same Dropout masks, same numbers
+    assert "generalization gap" in str(gap)

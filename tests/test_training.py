@@ -103,3 +103,14 @@ def test_uncompiled_model_is_named(sample) -> None:
         explain.train(explain.seed_model(compile=False), sample, epochs=1)
     with pytest.raises(ValueError, match="record_every"):
         explain.Recorder(np.zeros((1, 28, 28)), record_every=0)
+
+
+def test_too_many_epochs_show_overfitting_in_the_validation_loss(sample) -> None:
+    # On 1,200 images the Hello World memorises fast: the validation loss bottoms out and rises
+    # while the training loss keeps falling. This is what "too many epochs" means.
+    data = _small(sample, 1200)
+    run = explain.train(explain.seed_model(), data, epochs=20, validation_split=0.2, probe_size=16)
+    loss, val = np.array(run.history["loss"]), np.array(run.history["val_loss"])
+    best = int(np.argmin(val))
+    assert best < 19 and val[-1] > val[best] * 1.05
+    assert loss[-1] < loss[best]
