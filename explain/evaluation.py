@@ -46,6 +46,13 @@ class Evaluation(render.Rendered):
         matrix: the confusion matrix ``(10, 10)``, rows true, columns predicted.
         class_names: the ten class names.
         mistakes: indices of the wrong answers, most confident first.
+
+    Examples:
+        >>> import explain
+        >>> data = explain.load_mnist("sample")
+        >>> e = explain.evaluate(explain.trained_model(data, epochs=1), data)
+        >>> e.matrix.shape, len(e.mistakes) == int((e.predicted != e.labels).sum())
+        ((10, 10), True)
     """
 
     loss: float
@@ -165,6 +172,11 @@ class AccuracyGap(render.Rendered):
         train_dropout_on: the final weights on the training images, Dropout active.
         train_dropout_off: the final weights on the training images, Dropout off (what evaluate does).
         test: the final weights on the test images, Dropout off: ``model.evaluate(x_test, y_test)``.
+
+    Examples:
+        >>> gap = AccuracyGap(fit_reported=0.84, train_dropout_on=0.92, train_dropout_off=0.93, test=0.91)
+        >>> gap
+        AccuracyGap(fit 0.8400 → final weights 0.9200 → Dropout off 0.9300 → test 0.9100)
     """
 
     fit_reported: float

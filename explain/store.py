@@ -67,6 +67,12 @@ class Trained:
         key: the cache key (a hash of ``settings``).
         from_cache: whether the model was loaded rather than trained.
         path: the model file, or ``None`` when it could not be saved.
+
+    Examples:
+        >>> import explain
+        >>> t = explain.trained("sample", epochs=1)
+        >>> sorted(t.history), t.settings["epochs"]
+        (['accuracy', 'loss'], 1)
     """
 
     model: Any

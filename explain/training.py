@@ -62,6 +62,13 @@ class Snapshot:
         saturated_share: the share of softmax outputs exactly 0.0 or 1.0 in float32.
         weight_stats: per Dense kernel: ``{"mean", "std", "min", "max"}``.
         weight_sample: per Dense kernel: ``SAMPLE_VALUES`` weights at fixed positions.
+
+    Examples:
+        >>> import explain
+        >>> from explain.training import take_snapshot
+        >>> s = take_snapshot(explain.seed_model(), explain.normalize(explain.load_mnist("sample").x_test[:8]), 0)
+        >>> s.hidden_layer, sorted(s.weight_stats)
+        ('dense', ['dense', 'dense_1'])
     """
 
     epoch: int
@@ -218,6 +225,12 @@ class TrainingRun(render.Rendered):
         seed: the seed of the shuffling and the Dropout masks.
         validation_split: the share of the training data held out for validation.
         data: where the data came from.
+
+    Examples:
+        >>> import explain
+        >>> run = explain.train(explain.seed_model(), explain.load_mnist("sample"), epochs=1)
+        >>> run.steps_per_epoch, [s.epoch for s in run.snapshots]
+        (188, [0, 1])
     """
 
     history: dict[str, list[float]]
