@@ -48,7 +48,17 @@ if TYPE_CHECKING:  # type names only: importing the explainers at run time is no
     from explain.layers.flatten import FlattenExplanation
     from explain.layers.softmax import SoftmaxExplanation
 
+#: Defined in explain/figures_training.py and served from here (see ``__getattr__`` at the end).
+_TRAINING_FIGURES = (
+    "activation_histograms",
+    "confusion_matrix",
+    "mistakes_gallery",
+    "per_class_accuracy",
+    "unit_weights",
+)
+
 __all__ = [
+    *_TRAINING_FIGURES,
     "dense_histograms",
     "digit",
     "dropout_mask",
@@ -811,3 +821,13 @@ def save(fig: Figure, path: str | os.PathLike[str], *, dpi: float = 150) -> Path
     with matplotlib.rc_context({"svg.hashsalt": "explain"}):
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=_METADATA.get(fmt))
     return atomic_write_bytes(path, buf.getvalue())
+
+
+# Training and evaluation figures live in explain/figures_training.py, which reuses the helpers
+# above; they are part of this namespace (explain.figures.confusion_matrix …), loaded on first use.
+def __getattr__(name: str) -> Any:
+    if name in _TRAINING_FIGURES:
+        from explain import figures_training
+
+        return getattr(figures_training, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,6 +8,7 @@ writes the figures (PNG) and a summary (Markdown and JSON) to a folder.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import shutil
@@ -18,12 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from explain import figures, render
 from explain._files import atomic_write_text
 from explain._tf import versions
 from explain.data import Dataset, load_mnist
+from explain.evaluation import accuracy_gap, evaluate
 from explain.layers.dense import dense
 from explain.layers.dropout import dropout
 from explain.layers.flatten import flatten
@@ -280,22 +280,15 @@ def run_tour(
 
     # 8. Evaluate -----------------------------------------------------------------------
     w.section("Evaluate", "model.evaluate(x_test, y_test)")
-    result = model.evaluate(x_test, ds.y_test, verbose=0, return_dict=True)
-    predictions = np.argmax(model.predict(x_test, verbose=0, batch_size=256), axis=1)
-    wrong = int((predictions != ds.y_test).sum())
-    fit_acc = hist["accuracy"][-1]
-    why = (
-        "Lower: these are digits the model never saw in training; that gap between training and test "
-        "accuracy is what overfitting grows from."
-        if result["accuracy"] < fit_acc
-        else "Higher: evaluate uses the final weights with Dropout off, while fit's number averaged the "
-        "whole epoch with Dropout on."
-    )
+    ev = evaluate(model, ds)
     w.say(
-        f"Test loss {result['loss']:.4f}, test accuracy {result['accuracy']:.4f}: {render.count(wrong)} of "
-        f"{render.count(len(x_test))} test digits misclassified. Compare fit's last printed accuracy, "
-        f"{fit_acc:.4f}. {why}"
+        f"Test loss {ev.loss:.4f}, test accuracy {ev.accuracy:.4f}: {render.count(len(ev.mistakes))} of "
+        f"{render.count(len(ev.labels))} test digits misclassified."
     )
+    w.block(ev)
+    gap = accuracy_gap(model, ds, hist["accuracy"][-1], seed=seed)
+    w.say(f"Why is that not the {gap.fit_reported:.4f} that fit printed last? Change one thing at a time:")
+    w.block(gap)
     if ds.is_sample:
         w.say(
             "This ran on the small sample shipped with explain. On all 60,000 training images the TensorFlow "
@@ -308,7 +301,9 @@ def run_tour(
     )
     save(figures.softmax_bars(s1), "08_softmax_trained.png")
     summary["evaluate"] = {
-        "loss": float(result["loss"]), "accuracy": float(result["accuracy"]), "misclassified": wrong,
+        "loss": ev.loss, "accuracy": ev.accuracy, "misclassified": len(ev.mistakes),
+        "confidently_wrong": ev.confidently_wrong, "per_class_accuracy": ev.per_class_accuracy.tolist(),
+        "fit_vs_evaluate": dataclasses.asdict(gap),
         "digit_predicted": s1.predicted, "digit_probability": s1.probability,
     }  # fmt: skip
 

@@ -299,6 +299,10 @@ def _capture(model: Any) -> _Capture:
         sources.append(producers.get(id(first), "?"))
         producers[id(out)] = layer.name
         outputs.append(out)
+    if isinstance(model, k.Sequential):
+        # A chain: each layer reads the previous one. (A Sequential loaded from disk keeps several
+        # inbound nodes per layer, so matching tensors, as for functional models, can miss.)
+        sources = [input_layer_name] + [layer.name for layer in layers[:-1]]
     capture = k.Model(inputs=model_input, outputs=outputs, name=f"{model.name}_trace")
     result = _Capture(capture, layers, tuple(sources), input_layer_name)
     _captures[model] = result
@@ -350,6 +354,14 @@ def _run(capture: _Capture, model: Any, batch: np.ndarray, training: bool, seed:
         return [np.asarray(o) for o in capture.model(batch, training=False)]
     with seeded(model, seed):
         return [np.asarray(o) for o in capture.model(batch, training=True)]
+
+
+def _activation_name(fn: Any) -> str | None:
+    """``"relu"``, ``"softmax"`` …; TensorFlow's ``tf.nn.softmax`` is named ``softmax_v2``."""
+    if fn is None:
+        return None
+    name = getattr(fn, "__name__", type(fn).__name__)
+    return name.removesuffix("_v2")
 
 
 def trace(model: Any, x: Any, *, training: bool = False, seed: int | None = None) -> Trace:
@@ -415,7 +427,7 @@ def trace(model: Any, x: Any, *, training: bool = False, seed: int | None = None
                 params=int(layer.count_params()),
                 output=unbatch(out),
                 source=src,
-                activation=getattr(act, "__name__", None) if act is not None else None,
+                activation=_activation_name(act),
                 weights=tuple(np.asarray(w) for w in layer.get_weights()),
             )
         )

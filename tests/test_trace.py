@@ -206,3 +206,30 @@ def test_unknown_layer_lists_the_real_ones(model, image) -> None:
 def test_bad_seed_is_refused(model, image) -> None:
     with pytest.raises(ValueError, match="seed"):
         explain.trace(model, image, training=True, seed=-1)
+
+
+def test_models_loaded_from_disk_and_tf_nn_activations(tmp_path, image) -> None:
+    # The tutorial wrote activation=tf.nn.relu / tf.nn.softmax; Keras names the latter softmax_v2.
+    import tensorflow as tf
+
+    k = keras()
+    tutorial = k.Sequential(
+        [
+            k.Input((28, 28)),
+            k.layers.Flatten(),
+            k.layers.Dense(512, activation=tf.nn.relu),
+            k.layers.Dropout(0.2),
+            k.layers.Dense(10, activation=tf.nn.softmax),
+        ]
+    )
+    t = explain.trace(tutorial, image)
+    assert [s.activation for s in t][2::2] == ["relu", "softmax"]
+    assert explain.softmax(tutorial, image).max_abs_diff < 1e-6
+    # A model saved and loaded again (as the cache does) keeps every step's source.
+    path = tmp_path / "m.keras"
+    explain.seed_model().save(path)
+    loaded = k.models.load_model(path)
+    t = explain.trace(loaded, image)
+    assert [s.source for s in t] == [None, t.names[0], "flatten", "dense", "dropout"]
+    assert explain.dense(loaded, image, layer="dense_1").max_abs_diff < 1e-6
+    assert explain.softmax(loaded, image).max_abs_diff < 1e-6
