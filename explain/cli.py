@@ -16,6 +16,7 @@ examples:
   explain tour --data sample         walk through the Hello World on the shipped sample
   explain tour --data mnist.npz      ... on the full MNIST (a Keras-layout .npz or idx folder)
   explain tour --epochs 1 --index 3  one epoch, following test digit 3
+  explain figures --out slides/      every teaching figure as PNG (trained model cached)
 
 data (--data auto): $EXPLAIN_MNIST, then ~/.keras/datasets/mnist.npz, then Keras's
 download, then the sample of real MNIST shipped with explain.
@@ -49,6 +50,18 @@ def _parser() -> argparse.ArgumentParser:
     tour.add_argument("--out", default="explain-tour", help="folder for figures and summary (default: ./explain-tour)")
     tour.add_argument("--no-progress", action="store_true", help="hide Keras's progress bar while training")
     tour.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
+    figs = sub.add_parser(
+        "figures",
+        help="save every teaching figure (PNG) for slides",
+        description="Save every figure explain draws, for one test digit and the trained model (trained once, "
+        "then loaded from the cache), and print the call that makes each.",
+    )
+    figs.add_argument("--out", default="explain-figures", help="folder for the PNGs (default: ./explain-figures)")
+    figs.add_argument("--data", default="auto", metavar="auto|sample|PATH", help="where MNIST comes from")
+    figs.add_argument("--epochs", type=_positive_int, default=5, help="epochs of the trained model (default: 5)")
+    figs.add_argument("--index", type=_non_negative_int, default=0, help="which test digit to follow (default: 0)")
+    figs.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
+    figs.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
     return parser
 
 
@@ -95,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.data, epochs=args.epochs, index=args.index, seed=args.seed, out=args.out,
                 progress=not args.no_progress,
             )  # fmt: skip
+        elif args.command == "figures":
+            from explain.gallery import write_figures
+
+            write_figures(args.out, data=args.data, epochs=args.epochs, seed=args.seed, index=args.index)
     except (DataError, InputError, ModelError, LayerNotFoundError, ValueError) as e:
         print(f"explain: error: {e}", file=sys.stderr)
         return 2

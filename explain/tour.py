@@ -300,6 +300,15 @@ def run_tour(
         + (" — correct." if s1.predicted == label else f" — wrong; the true class gets {s1.output[label]:.3f}.")
     )
     save(figures.softmax_bars(s1), "08_softmax_trained.png")
+    save(figures.confusion_matrix(ev.matrix, ds.class_names), "09_confusion_matrix.png")
+    worst = ev.mistakes[:16]
+    if len(worst):
+        save(
+            figures.mistakes_gallery(
+                ds.x_test[worst], ev.labels[worst], ev.predicted[worst], ev.confidence[worst], ds.class_names
+            ),
+            "10_mistakes.png",
+        )
     summary["evaluate"] = {
         "loss": ev.loss, "accuracy": ev.accuracy, "misclassified": len(ev.mistakes),
         "confidently_wrong": ev.confidently_wrong, "per_class_accuracy": ev.per_class_accuracy.tolist(),

@@ -41,7 +41,7 @@ def test_tour_prints_every_step_and_writes_figures_and_summary(tour_runs) -> Non
     for name in summary["files"]:
         path = out / name
         assert path.stat().st_size > 1000 and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert len(summary["files"]) == 8
+    assert len(summary["files"]) == 10
     assert (out / "summary.md").read_text().startswith("# The Hello World, explained")
     # The numbers printed are the numbers saved, and they make sense.
     assert summary["data"]["origin"] == "sample" and summary["model"]["params"] == 407_050
@@ -116,3 +116,20 @@ def test_tour_on_full_mnist_one_epoch(full_mnist_path: Path, tmp_path: Path) -> 
     assert abs(s["untrained"]["loss"] - math.log(10)) < 0.15
     # One epoch of the Hello World on all of MNIST lands well above 95% on the test set.
     assert s["evaluate"]["accuracy"] > 0.95
+
+
+def test_figures_command_writes_every_teaching_figure(tmp_path: Path) -> None:
+    env = {"EXPLAIN_CACHE": str(tmp_path / "cache")}
+    proc = _explain("figures", "--data", "sample", "--epochs", "1", "--out", str(tmp_path / "figs"), env=env)
+    assert proc.returncode == 0, proc.stderr
+    written = sorted(p.name for p in (tmp_path / "figs").iterdir())
+    assert len(written) == 13 and "confusion_matrix.png" in written and "dropout_mask.png" in written
+    for name in written:
+        assert (tmp_path / "figs" / name).read_bytes()[:4] == b"\x89PNG"
+        assert name in proc.stdout  # each file is listed with the call that makes it
+    assert "figures.confusion_matrix(" in proc.stdout
+    # The trained model is cached: a second run loads it and writes the same bytes.
+    first = {n: (tmp_path / "figs" / n).read_bytes() for n in written}
+    again = _explain("figures", "--data", "sample", "--epochs", "1", "--out", str(tmp_path / "figs"), env=env)
+    assert again.returncode == 0
+    assert all((tmp_path / "figs" / n).read_bytes() == b for n, b in first.items())
