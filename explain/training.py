@@ -249,6 +249,27 @@ class TrainingRun(render.Rendered):
         """``ceil(n_train / batch_size)``."""
         return steps_per_epoch(self.n_train, self.batch_size)
 
+    def activation_counts(self, bins: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Histograms of the recorded hidden activations, one per snapshot, on shared bins.
+
+        Returns ``(epochs, counts, edges, zero_share)``, ready for
+        ``explain.figures.activation_histograms(epochs, counts, edges, zero_share=zero_share)``.
+
+        Examples:
+            >>> import explain
+            >>> run = explain.train(explain.seed_model(), explain.load_mnist("sample"), epochs=1)
+            >>> epochs, counts, edges, zeros = run.activation_counts(bins=10)
+            >>> epochs.tolist(), counts.shape, int(counts[0].sum())
+            ([0, 1], (2, 10), 2048)
+        """
+        samples = [s.activation_sample for s in self.snapshots]
+        top = max(float(a.max()) for a in samples) or 1.0
+        edges = np.linspace(0.0, top, bins + 1)
+        counts = np.stack([np.histogram(a, bins=edges)[0] for a in samples])  # (snapshots, bins)
+        epochs = np.array([s.epoch for s in self.snapshots])
+        zero_share = np.array([float((a == 0).mean()) for a in samples])
+        return epochs, counts, edges, zero_share
+
     def __repr__(self) -> str:
         last = {k: v[-1] for k, v in self.history.items()}
         parts = ", ".join(f"{k} {v:.4f}" for k, v in last.items())

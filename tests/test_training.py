@@ -114,3 +114,14 @@ def test_too_many_epochs_show_overfitting_in_the_validation_loss(sample) -> None
     best = int(np.argmin(val))
     assert best < 19 and val[-1] > val[best] * 1.05
     assert loss[-1] < loss[best]
+
+
+def test_activation_counts_feed_the_histogram_figure(sample) -> None:
+    run = explain.train(explain.seed_model(), _small(sample, 320), epochs=2, probe_size=16)
+    epochs, counts, edges, zeros = run.activation_counts(bins=20)
+    assert epochs.tolist() == [0, 1, 2] and counts.shape == (3, 20) and len(edges) == 21
+    for snap, row, z in zip(run.snapshots, counts, zeros):
+        np.testing.assert_array_equal(row, np.histogram(snap.activation_sample, bins=edges)[0])
+        assert z == float((snap.activation_sample == 0).mean())
+    fig = explain.figures.activation_histograms(epochs, counts, edges, zero_share=zeros)
+    assert type(fig).__name__ == "Figure"
