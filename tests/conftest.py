@@ -44,3 +44,25 @@ def full_mnist_path() -> Path:
 def trained_sample(sample: explain.Dataset):
     """The Hello World trained one epoch on the sample (cached for the session)."""
     return explain.trained(sample, epochs=1, seed=0)
+
+
+@pytest.fixture()
+def tutorial_model(model):
+    """The model exactly as the TF 2.0 quickstart wrote it (activation=tf.nn.relu / tf.nn.softmax),
+    with the seeded model's weights. A fresh one per test: tests may change it."""
+    import tensorflow as tf
+
+    from explain._tf import keras
+
+    k = keras()
+    tutorial = k.Sequential(
+        [
+            k.Input((28, 28)),
+            k.layers.Flatten(),
+            k.layers.Dense(512, activation=tf.nn.relu),
+            k.layers.Dropout(0.2),
+            k.layers.Dense(10, activation=tf.nn.softmax),
+        ]
+    )
+    tutorial.set_weights(model.get_weights())
+    return tutorial

@@ -174,22 +174,10 @@ def test_without_saturation_every_path_agrees(model, batch, explained) -> None:
     assert "No sample has p[label] < 1e-7" in str(s)
 
 
-def test_tutorial_tf_nn_softmax_clips_eagerly_but_not_in_evaluate(model, batch) -> None:
+def test_tutorial_tf_nn_softmax_clips_eagerly_but_not_in_evaluate(tutorial_model, batch) -> None:
     # The tutorial wrote activation=tf.nn.softmax: its output tensor carries no _keras_logits, so
     # the loss on that tensor clips; inside evaluate Keras finds the Softmax op of the graph instead.
-    import tensorflow as tf
-
-    k = keras()
-    tutorial = k.Sequential(
-        [
-            k.Input((28, 28)),
-            k.layers.Flatten(),
-            k.layers.Dense(512, activation=tf.nn.relu),
-            k.layers.Dropout(0.2),
-            k.layers.Dense(10, activation=tf.nn.softmax),
-        ]
-    )
-    tutorial.set_weights(model.get_weights())
+    tutorial = tutorial_model
     tutorial.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     s = logits_shortcut(tutorial, *batch, logit_scale=300)
     assert not s.output_has_keras_logits and s.keras_logits_max_diff is None

@@ -208,20 +208,10 @@ def test_bad_seed_is_refused(model, image) -> None:
         explain.trace(model, image, training=True, seed=-1)
 
 
-def test_models_loaded_from_disk_and_tf_nn_activations(tmp_path, image) -> None:
+def test_models_loaded_from_disk_and_tf_nn_activations(tmp_path, image, tutorial_model) -> None:
     # The tutorial wrote activation=tf.nn.relu / tf.nn.softmax; Keras names the latter softmax_v2.
-    import tensorflow as tf
-
     k = keras()
-    tutorial = k.Sequential(
-        [
-            k.Input((28, 28)),
-            k.layers.Flatten(),
-            k.layers.Dense(512, activation=tf.nn.relu),
-            k.layers.Dropout(0.2),
-            k.layers.Dense(10, activation=tf.nn.softmax),
-        ]
-    )
+    tutorial = tutorial_model
     t = explain.trace(tutorial, image)
     assert [s.activation for s in t][2::2] == ["relu", "softmax"]
     assert explain.softmax(tutorial, image).max_abs_diff < 1e-6
