@@ -69,6 +69,13 @@ _EXPORTS = {
     "adam_steps": "explain.adam",
     "adam_update": "explain.adam",
     "AdamExplanation": "explain.adam",
+    "diagnose": "explain.diagnosis",
+    "Diagnosis": "explain.diagnosis",
+    "Finding": "explain.diagnosis",
+    "parse_log": "explain.logparse",
+    "ParsedLog": "explain.logparse",
+    "LogError": "explain.logparse",
+    "faults": "explain.faults",
     "figures": "explain.figures",
     "DataError": "explain.errors",
     "InputError": "explain.errors",
@@ -85,7 +92,7 @@ def __getattr__(name: str) -> Any:
     if module_name is None:
         raise AttributeError(f"module 'explain' has no attribute {name!r}")
     module = importlib.import_module(module_name)
-    value = module if name == "figures" else getattr(module, name)
+    value = module if name in ("figures", "faults") else getattr(module, name)
     globals()[name] = value
     return value
 

@@ -17,6 +17,8 @@ examples:
   explain tour --data mnist.npz      ... on the full MNIST (a Keras-layout .npz or idx folder)
   explain tour --epochs 1 --index 3  one epoch, following test digit 3
   explain figures --out slides/      every teaching figure as PNG (trained model cached)
+  explain diagnose train.log         what went wrong in a run, from the log model.fit printed
+  explain faults raw-inputs          reproduce a classic failure, log beside diagnosis
 
 data (--data auto): $EXPLAIN_MNIST, then ~/.keras/datasets/mnist.npz, then Keras's
 download, then the sample of real MNIST shipped with explain.
@@ -62,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     figs.add_argument("--index", type=_non_negative_int, default=0, help="which test digit to follow (default: 0)")
     figs.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
     figs.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
+    from explain.cli_diagnose import add_commands  # diagnose and faults
+
+    add_commands(sub, _positive_int, _non_negative_int)
     return parser
 
 
@@ -112,6 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from explain.gallery import write_figures
 
             write_figures(args.out, data=args.data, epochs=args.epochs, seed=args.seed, index=args.index)
+        elif args.command in ("diagnose", "faults"):
+            from explain.cli_diagnose import run_command
+
+            return run_command(args)
     except (DataError, InputError, ModelError, LayerNotFoundError, ValueError) as e:
         print(f"explain: error: {e}", file=sys.stderr)
         return 2

@@ -1,0 +1,85 @@
+"""`explain diagnose` and `explain faults` on the command line (fresh processes, as a learner runs them)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+LOGS = Path(__file__).parent / "logs"
+
+
+def _explain(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "explain", *args], input=stdin, capture_output=True, timeout=300,
+        env={**os.environ, "COLUMNS": "80"},
+    )  # fmt: skip
+
+
+def test_diagnose_a_log_file() -> None:
+    proc = _explain("diagnose", str(LOGS / "keras3_verbose2_validation.log"))
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        out.startswith("Diagnosis (log): 1 warning")
+        and "Overfitting: the validation loss has risen since epoch 5" in out
+    )
+    assert "when-training-goes-wrong.md#overfitting" in out
+
+
+def test_diagnose_reads_standard_input_and_prints_json() -> None:
+    raw = (LOGS / "keras3_two_fits_and_evaluate.log").read_bytes().replace(b"\n", b"\r\n")  # Windows line endings
+    proc = _explain("diagnose", "-", "--json", stdin=raw)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["source"] == "log" and data["findings"][0]["key"] == "generalization-gap"
+    assert data["history"]["accuracy"] == [0.6325, 0.8725, 0.903, 0.941] and data["log"]["formats"] == ["keras3"]
+
+
+def test_diagnose_errors_are_one_clear_line(tmp_path: Path) -> None:
+    missing = _explain("diagnose", str(tmp_path / "none.log"))
+    assert missing.returncode == 2 and missing.stderr.decode().startswith("explain: error: Expected a readable log")
+    garbage = _explain("diagnose", "-", stdin=b"just some words\n")
+    err = garbage.stderr.decode()
+    assert garbage.returncode == 2 and "Expected the text printed by model.fit" in err and "Traceback" not in err
+
+
+def test_diagnose_never_imports_tensorflow() -> None:
+    code = (
+        "import sys, io, contextlib;"
+        "from explain.cli import main;"
+        "buf = io.StringIO();\n"
+        "with contextlib.redirect_stdout(buf):\n"
+        "    status = main(['diagnose', sys.argv[1], '--parsed'])\n"
+        "assert status == 0 and 'Overfitting' in buf.getvalue(), buf.getvalue();"
+        "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules];"
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code, str(LOGS / "keras3_verbose2_validation.log")], check=True)
+
+
+def test_faults_lists_the_gallery() -> None:
+    proc = _explain("faults")
+    out = proc.stdout.decode()
+    assert proc.returncode == 0 and out.startswith("Faults: the Hello World gone wrong, on demand")
+    for name in ("healthy", "raw-inputs-clipped-loss", "raw-inputs", "learning-rate-1", "dropout-0.9",
+                 "one-hot-loss-integer-labels"):  # fmt: skip
+        assert f"\n{name} " in out
+
+
+def test_faults_runs_one_side_by_side_and_as_json() -> None:
+    proc = _explain("faults", "labels-out-of-range", "--width", "200")
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, proc.stderr
+    assert any(line.startswith("Epoch 1/3") and "│ Diagnosis (log): 1 problem" in line for line in out.splitlines())
+    as_json = _explain("faults", "one-hot-loss-integer-labels", "--json")
+    data = json.loads(as_json.stdout)
+    assert data["diagnosis"]["findings"][0]["key"] == "loss-label-mismatch" and data["error"].startswith("ValueError")
+
+
+def test_unknown_fault_is_a_clear_error() -> None:
+    proc = _explain("faults", "nope")
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and err.startswith("explain: error: Expected one of the fault names healthy,")
