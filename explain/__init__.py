@@ -9,8 +9,8 @@ The program it explains::
     model(x)                                                   # explain.trace(model, x)
 
 and, layer by layer, with numbers recomputed in NumPy and compared with Keras:
-:func:`flatten`, :func:`dense`, :func:`dropout`, :func:`softmax`.
-:mod:`explain.figures` draws digits, scaling and each layer's explanation as
+`flatten`, `dense`, `dropout`, `softmax`.
+`explain.figures` draws digits, scaling and each layer's explanation as
 matplotlib figures; ``explain tour`` on the command line walks through the
 whole program.
 

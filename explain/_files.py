@@ -35,7 +35,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write text (UTF-8) atomically; see :func:`atomic_write_bytes`."""
+    """Write text (UTF-8) atomically; see `atomic_write_bytes`."""
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 

@@ -233,7 +233,7 @@ class StepSizes:
         textbook_max_diff: largest |Keras's Δθ - textbook Δθ| over all weights.
         textbook_max_diff_gradient: |g| of the weight where that largest difference is.
         textbook_max_diff_large: the same largest difference over the ``large`` weights only.
-        samples: a few weights, step by step (:class:`WeightStep`).
+        samples: a few weights, step by step (`WeightStep`).
 
     Examples:
         >>> import explain
@@ -293,7 +293,7 @@ class AdamExplanation(render.Rendered):
         rescaled_epsilon_max_abs_diff: the same for the textbook form with ε/√(1 - β2^t)
             in place of ε, which is Keras's form rewritten: ``(steps, variables)``.
         weights: NumPy's weights after the last step, one array per variable.
-        step_sizes: the first step's sizes for the first Dense kernel (:class:`StepSizes`).
+        step_sizes: the first step's sizes for the first Dense kernel (`StepSizes`).
 
     Examples:
         >>> import explain
@@ -633,7 +633,7 @@ def adam_steps(
     every trainable weight is taken with ``tf.GradientTape`` on the copy, at
     the copy's current weights; that same gradient goes to
 
-    - the NumPy update in Keras's form (:func:`adam_update`), which carries
+    - the NumPy update in Keras's form (`adam_update`), which carries
       its own weights, m and v from step to step;
     - ``keras.optimizers.Adam`` with the same hyper-parameters, which updates
       the copy (so the next gradient is Keras's, as in ``fit``);
@@ -646,7 +646,7 @@ def adam_steps(
     ``training=False`` Dropout is off and the gradients are deterministic.
 
     Args:
-        model: a compiled Keras model, e.g. :func:`explain.seed_model`.
+        model: a compiled Keras model, e.g. `explain.seed_model`.
         x: a batch of images scaled to [0, 1], e.g. ``(32, 28, 28)`` (one image works too).
         y: the labels, one integer class per image, e.g. ``(32,)``.
         steps: how many consecutive steps to take on this batch.
@@ -658,7 +658,7 @@ def adam_steps(
         training: compute the gradients in training mode (Dropout active).
 
     Returns:
-        An :class:`AdamExplanation`.
+        An `AdamExplanation`.
 
     Raises:
         ValueError: ``steps`` < 1, ``seed`` < 0, or a hyper-parameter out of range.

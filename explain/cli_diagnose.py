@@ -1,4 +1,4 @@
-"""The ``explain diagnose`` and ``explain faults`` commands (wired into :mod:`explain.cli`).
+"""The ``explain diagnose`` and ``explain faults`` commands (wired into `explain.cli`).
 
 ``explain diagnose LOG`` reads a saved training log (``-`` for standard input)
 and prints the diagnosis; it never imports TensorFlow, so it answers in well

@@ -27,12 +27,12 @@ differ: 16.118 at most on the probability path, any size on the logits path.
 In our run of the tutorial (``seed_model(0)``, 5 epochs on full MNIST, test
 accuracy 0.981) one test digit of 10,000, a 6 given p = 2.3e-8, fell below the
 clip: it cost 17.610 instead of 16.118, and ``model.evaluate`` reported 0.064741
-where the clipped NumPy mean is 0.064591. :func:`logits_shortcut` shows every
+where the clipped NumPy mean is 0.064591. `logits_shortcut` shows every
 path side by side.
 
-Functions: :func:`loss_by_hand`, :func:`sparse_vs_categorical`,
-:func:`logits_shortcut`, and the NumPy formulas :func:`clipped_cost` and
-:func:`cost_from_logits`.
+Functions: `loss_by_hand`, `sparse_vs_categorical`,
+`logits_shortcut`, and the NumPy formulas `clipped_cost` and
+`cost_from_logits`.
 """
 
 from __future__ import annotations
@@ -395,14 +395,14 @@ def loss_by_hand(model: Any, x: Any, y: Any, *, show: int = 5, evaluate: bool = 
     loss, give the numbers to compare.
 
     Args:
-        model: a built Keras model whose output is a softmax (e.g. :func:`explain.seed_model`).
+        model: a built Keras model whose output is a softmax (e.g. `explain.seed_model`).
         x: normalized images ``(n, 28, 28)`` (or one image).
         y: the integer labels ``(n,)``: 0–9 for MNIST (not one-hot).
         show: how many samples the printed table lists.
         evaluate: also run ``model.evaluate`` on the batch (skip it to save a second or so).
 
     Returns:
-        A :class:`LossExplanation`.
+        A `LossExplanation`.
 
     Raises:
         InputError: the labels are one-hot, not whole numbers, out of range, or
@@ -537,10 +537,10 @@ def sparse_vs_categorical(model: Any, x: Any, y: Any, *, show: int = 5) -> Spars
         show: how many samples the printed table lists.
 
     Returns:
-        A :class:`SparseVsCategorical`.
+        A `SparseVsCategorical`.
 
     Raises:
-        InputError: the labels are not integer labels for ``x`` (see :func:`loss_by_hand`).
+        InputError: the labels are not integer labels for ``x`` (see `loss_by_hand`).
         ModelError: the model does not output probabilities.
 
     Examples:
@@ -801,10 +801,10 @@ def logits_shortcut(
         evaluate: also run ``model.evaluate`` (when compiled with this loss).
 
     Returns:
-        A :class:`LogitsShortcut`.
+        A `LogitsShortcut`.
 
     Raises:
-        InputError: bad labels or images (see :func:`loss_by_hand`).
+        InputError: bad labels or images (see `loss_by_hand`).
         ModelError: the softmax is not applied to a Dense layer's logits.
         ValueError: ``logit_scale`` is not a positive finite number.
 

@@ -1,4 +1,4 @@
-"""The data: MNIST and Fashion-MNIST as a :class:`Dataset`, with where they came from.
+"""The data: MNIST and Fashion-MNIST as a `Dataset`, with where they came from.
 
 The tutorial's first two lines::
 
@@ -8,7 +8,7 @@ The tutorial's first two lines::
 ``load_mnist`` returns the same four uint8 arrays, says where they came from,
 and works offline: with no file and no network it falls back to a small sample
 of real MNIST shipped inside the package. The second line is
-:func:`explain.normalize`.
+`explain.normalize`.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ class Dataset(render.Rendered):
 
 @dataclass(frozen=True)
 class DataDescription(render.Rendered):
-    """What :meth:`Dataset.describe` measured.
+    """What `Dataset.describe` measured.
 
     Examples:
         >>> import explain
@@ -342,7 +342,7 @@ def load_mnist(source: str | os.PathLike[str] = "auto", *, download: bool = True
         download: whether ``"auto"`` and ``"keras"`` may try the network.
 
     Returns:
-        A :class:`Dataset` whose ``source`` says which one was used.
+        A `Dataset` whose ``source`` says which one was used.
 
     Raises:
         DataError: the file has the wrong layout, shape or dtype, holds pickled
@@ -420,7 +420,7 @@ def load_fashion_mnist(source: str | os.PathLike[str] = "auto", *, download: boo
         download: whether ``"auto"`` and ``"keras"`` may try the network.
 
     Returns:
-        A :class:`Dataset` named ``"fashion_mnist"`` with ``class_names``
+        A `Dataset` named ``"fashion_mnist"`` with ``class_names``
         ``("T-shirt/top", "Trouser", …, "Ankle boot")``.
 
     Raises:

@@ -1,18 +1,18 @@
-"""Diagnosing a training run: ``diagnose(history or log)`` -> :class:`Diagnosis`, a ranked list of findings.
+"""Diagnosing a training run: ``diagnose(history or log)`` -> `Diagnosis`, a ranked list of findings.
 
 A learner who copies the Hello World and sees 35 % accuracy instead of 98 %
 has the numbers that explain it in front of them: the loss and accuracy of
-each epoch. :func:`diagnose` reads them from wherever they are (a Keras
-``History``, an :class:`~explain.TrainingRun`, a dict of per-epoch lists, or
+each epoch. `diagnose` reads them from wherever they are (a Keras
+``History``, an `explain.TrainingRun`, a dict of per-epoch lists, or
 the text ``model.fit`` printed, in Keras 3's format or older Keras's) and
 matches them against the ways this model is known to fail. Each
-:class:`Finding` gives the symptom, the measured evidence, the likely causes
+`Finding` gives the symptom, the measured evidence, the likely causes
 (most likely first), the fix, and the docs page that explains it. With the
 model and the training data, it also checks the inputs' scale, the labels
 against the loss, the untrained loss (≈ ln 10 = 2.3026 for ten classes), dead
 ReLU units and Dropout.
 
-The rules are in :mod:`explain.diagnosis_rules`; this module turns the input
+The rules are in `explain.diagnosis_rules`; this module turns the input
 into a history and ranks the findings. Reading a log or a history imports no
 TensorFlow; the model checks use the model you pass.
 """
@@ -129,12 +129,12 @@ class Diagnosis(render.Rendered):
     """The findings about one training run, most likely first.
 
     Attributes:
-        findings: the :class:`Finding` list, ranked.
+        findings: the `Finding` list, ranked.
         history: the per-epoch numbers the diagnosis read.
         evaluation: the evaluate result (loss, accuracy), when the input had one.
         source: what was diagnosed: ``"log"``, ``"History"``, ``"TrainingRun"`` or ``"dict"``.
         checks: what was checked beyond the history, and what could not be (and why).
-        log: the :class:`~explain.logparse.ParsedLog`, for a log.
+        log: the `explain.logparse.ParsedLog`, for a log.
 
     Examples:
         >>> d = diagnose({"loss": [0.30, 0.14, 0.11], "accuracy": [0.913, 0.958, 0.968]})
@@ -192,7 +192,7 @@ class Diagnosis(render.Rendered):
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        """:meth:`to_dict` as JSON text.
+        """`to_dict` as JSON text.
 
         Examples:
             >>> import json
@@ -296,19 +296,19 @@ def diagnose(source: Any, *, model: Any = None, data: Any = None, snapshots: Any
     """Say what went wrong in a training run (or that nothing did), with the numbers that show it.
 
     Args:
-        source: a Keras ``History`` (what ``model.fit`` returns), a :class:`~explain.TrainingRun`,
+        source: a Keras ``History`` (what ``model.fit`` returns), a `explain.TrainingRun`,
             a dict of per-epoch lists like ``History.history``, the text ``model.fit`` and
             ``model.evaluate`` printed (Keras 3 or older Keras format), a parsed log, or a path to a log file.
         model: the Keras model, for the checks that need it: the loss against the output layer
             and the labels, the untrained loss, dead ReLU units, Dropout. A ``History`` brings its own.
         data: what was given to ``fit``: an ``(x, y)`` pair, ``x`` alone, or an explain ``Dataset``
-            (its training split, scaled as :func:`explain.train` scales it); enables the input-scale
+            (its training split, scaled as `explain.train` scales it); enables the input-scale
             and label checks, and with ``model`` the probe-batch measurements.
-        snapshots: :class:`~explain.Snapshot` list (or a ``Recorder``, or a ``TrainingRun``) of the
+        snapshots: `explain.Snapshot` list (or a ``Recorder``, or a ``TrainingRun``) of the
             same run, for dead units and saturation over the epochs. A ``TrainingRun`` source brings its own.
 
     Returns:
-        A :class:`Diagnosis`: findings ranked most likely first; a healthy run gets one
+        A `Diagnosis`: findings ranked most likely first; a healthy run gets one
         ``"healthy"`` finding with its numbers.
 
     Raises:

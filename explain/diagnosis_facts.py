@@ -1,7 +1,7 @@
 """What a diagnosis can measure besides the loss curve: the data, the model, and the model on a probe batch.
 
-:func:`data_facts` is pure NumPy. :func:`model_facts` reads a Keras model's
-configuration (no computation), and :func:`probe_facts` runs the model; both
+`data_facts` is pure NumPy. `model_facts` reads a Keras model's
+configuration (no computation), and `probe_facts` runs the model; both
 take the model the caller already has, so they add no TensorFlow import of
 their own beyond the lazy ``explain._tf`` one.
 """
@@ -55,7 +55,7 @@ class DataFacts:
 def data_facts(data: Any) -> DataFacts:
     """Summarise ``data``: an ``(x, y)`` pair as given to ``fit``, an ``x`` array alone, or a Dataset.
 
-    A :class:`~explain.Dataset` holds 0–255 pixels and :func:`explain.train`
+    A `explain.Dataset` holds 0–255 pixels and `explain.train`
     scales them by 1/255 before fitting, so its training split is summarised
     as scaled.
 

@@ -1,8 +1,8 @@
-"""The rules :func:`explain.diagnose` applies, one function per failure, each returning its findings.
+"""The rules `explain.diagnose` applies, one function per failure, each returning its findings.
 
-Every rule reads a :class:`Context` (the per-epoch history, the evaluate
+Every rule reads a `Context` (the per-epoch history, the evaluate
 result, error and warning lines from a log, Recorder snapshots, and facts
-about the data and the model when given) and returns :class:`~explain.diagnosis.Finding`
+about the data and the model when given) and returns `explain.diagnosis.Finding`
 objects whose evidence holds the numbers that triggered them. The numbers the
 rules rest on:
 

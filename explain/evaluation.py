@@ -1,4 +1,4 @@
-"""Evaluation, explained: ``evaluate(model, data)`` -> :class:`Evaluation`.
+"""Evaluation, explained: ``evaluate(model, data)`` -> `Evaluation`.
 
 The tutorial's last line, ``model.evaluate(x_test, y_test)``, prints a loss and
 an accuracy. Behind the accuracy are ten thousand individual answers: which
@@ -130,11 +130,11 @@ def evaluate(model: Any, data: Dataset, *, batch_size: int = 256) -> Evaluation:
 
     Args:
         model: a compiled, trained Keras model with a softmax output.
-        data: a :class:`~explain.Dataset`; its test split is normalized (x / 255).
+        data: a `explain.Dataset`; its test split is normalized (x / 255).
         batch_size: images per forward pass (does not change the results).
 
     Returns:
-        An :class:`Evaluation`.
+        An `Evaluation`.
 
     Examples:
         >>> import explain
@@ -236,7 +236,7 @@ def accuracy_gap(
         batch_size: images per forward pass.
 
     Returns:
-        An :class:`AccuracyGap`, one number per change.
+        An `AccuracyGap`, one number per change.
 
     Examples:
         >>> import explain

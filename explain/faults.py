@@ -3,7 +3,7 @@
 Each fault changes one thing in the Hello World, trains on the shipped MNIST
 sample (6,000 training images, 2,000 test images) for a few epochs, and
 returns what a learner would see, the log, together with the
-:class:`~explain.TrainingRun` and the :class:`~explain.diagnosis.Diagnosis` of
+`explain.TrainingRun` and the `explain.diagnosis.Diagnosis` of
 that log::
 
     >>> import explain
@@ -15,7 +15,7 @@ that log::
 **The clipped-probability loss of older Keras.** Cross-entropy costs
 ``−ln p[label]``. Standalone Keras's TensorFlow backend (and Keras 3 today on
 its JAX and PyTorch backends) computes it from the softmax's probabilities: it clips ``p`` into
-``[ε, 1 − ε]`` with ``ε = 1e-7`` and takes the log. :func:`clipped_sparse_crossentropy`
+``[ε, 1 − ε]`` with ``ε = 1e-7`` and takes the log. `clipped_sparse_crossentropy`
 does exactly that, with no logits shortcut. A sample whose true class got
 ``p < 1e-7`` costs ``−ln(1e-7) = 16.118`` and, because the clip is flat
 there, passes no gradient at all. Feed the Hello World pixels 0–255 instead
@@ -228,7 +228,7 @@ def _faults() -> dict[str, Fault]:
     return {f.name: f for f in items}
 
 
-#: The gallery: name -> :class:`Fault`.
+#: The gallery: name -> `Fault`.
 FAULTS: dict[str, Fault] = _faults()
 
 
@@ -243,7 +243,7 @@ def names() -> list[str]:
 
 
 def get(name: str) -> Fault:
-    """The :class:`Fault` called ``name``.
+    """The `Fault` called ``name``.
 
     Raises:
         KeyError: no such fault (the message lists the names).
@@ -268,12 +268,12 @@ class FaultRun(render.Rendered):
     """A fault, reproduced: what was printed, what was recorded, and what the diagnosis says.
 
     Attributes:
-        fault: the :class:`Fault`.
+        fault: the `Fault`.
         log: everything ``model.fit(...)`` and ``print(model.evaluate(...))`` printed, as
             Keras wrote it (progress-bar redraws and colour codes included), with
             warnings and the error, if any, where Python would print them.
-        run: the :class:`~explain.TrainingRun`; ``None`` when fit failed before the first epoch.
-        diagnosis: :func:`explain.diagnose` of the log, with the model and the training data.
+        run: the `explain.TrainingRun`; ``None`` when fit failed before the first epoch.
+        diagnosis: `explain.diagnose` of the log, with the model and the training data.
         evaluation: ``loss`` and ``accuracy`` on the sample's test images (scaled as the
             training images were); ``None`` when fit failed.
         error: the exception's last line when fit failed, else ``None``.
@@ -413,12 +413,12 @@ def run(name: str, *, epochs: int | None = None, seed: int = 0) -> FaultRun:
     per process and then shared (the result is immutable).
 
     Args:
-        name: a name from :func:`names`.
+        name: a name from `names`.
         epochs: epochs to train (default: the fault's own, 3 for most).
         seed: the seed of the initial weights, the shuffling and Dropout.
 
     Returns:
-        A :class:`FaultRun`.
+        A `FaultRun`.
 
     Raises:
         KeyError: no fault of that name.

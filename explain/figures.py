@@ -1,15 +1,15 @@
-"""Figures: a result goes in, a matplotlib :class:`~matplotlib.figure.Figure` comes out.
+"""Figures: a result goes in, a matplotlib `matplotlib.figure.Figure` comes out.
 
 One function per picture the Hello World needs:
 
-- :func:`digit`: one image with a colour bar, the tutorial's ``plt.imshow(x); plt.colorbar()``;
-- :func:`pixel_values`: the same pixels before and after ``x / 255``, with the numbers;
-- :func:`flatten_strip`: the image and the 784-vector Flatten makes of it, row after row;
-- :func:`dense_histograms`: ``z = x·W + b`` and the activation, as two histograms;
-- :func:`dropout_mask`: Keras's real Dropout mask, with the layer's input and output;
-- :func:`softmax_bars`: the ten logits and the ten probabilities softmax makes of them;
-- :func:`training_curves`: loss and accuracy per epoch from ``model.fit(...).history``;
-- :func:`save`: write a figure to disk, atomically and byte for byte reproducibly.
+- `digit`: one image with a colour bar, the tutorial's ``plt.imshow(x); plt.colorbar()``;
+- `pixel_values`: the same pixels before and after ``x / 255``, with the numbers;
+- `flatten_strip`: the image and the 784-vector Flatten makes of it, row after row;
+- `dense_histograms`: ``z = x·W + b`` and the activation, as two histograms;
+- `dropout_mask`: Keras's real Dropout mask, with the layer's input and output;
+- `softmax_bars`: the ten logits and the ten probabilities softmax makes of them;
+- `training_curves`: loss and accuracy per epoch from ``model.fit(...).history``;
+- `save`: write a figure to disk, atomically and byte for byte reproducibly.
 
 Every function is pure: it reads its argument, builds a new ``Figure`` and
 returns it. Nothing here touches ``matplotlib.pyplot`` (so no global figure
@@ -17,7 +17,7 @@ state, no GUI backend, nothing to close) and nothing imports TensorFlow: the
 explanation objects are read by duck typing (any object with the attributes a
 docstring lists will do), so figures can be drawn from saved results, in the
 docs build, or in a test, without Keras. In a notebook, a returned ``Figure``
-displays itself; elsewhere, :func:`save` it.
+displays itself; elsewhere, `save` it.
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def digit(image: Any, label: Any = None, *, title: str | None = None) -> Figure:
         title: a title of your own instead.
 
     Returns:
-        A new :class:`~matplotlib.figure.Figure` (one image, one colour bar).
+        A new `matplotlib.figure.Figure` (one image, one colour bar).
 
     Raises:
         ValueError: ``image`` is not one 2-D array of finite numbers.
@@ -257,7 +257,7 @@ def pixel_values(image: Any, *, crop: int = 8) -> Figure:
         crop: the side of the annotated window, in pixels.
 
     Returns:
-        A new :class:`~matplotlib.figure.Figure` with four panels.
+        A new `matplotlib.figure.Figure` with four panels.
 
     Raises:
         ValueError: ``image`` is not 2-D, has values outside 0–255, or looks
@@ -351,13 +351,13 @@ def flatten_strip(explanation: FlattenExplanation, *, lines: int = 4) -> Figure:
     ``28·row + col``, read from the explanation's ``index_map``.
 
     Args:
-        explanation: a :class:`~explain.layers.flatten.FlattenExplanation`, e.g.
+        explanation: a `explain.layers.flatten.FlattenExplanation`, e.g.
             ``explain.flatten(model, image)``; anything with ``input`` (2-D),
             ``output`` (flat), ``index_map`` (the input's shape) and ``layer``.
         lines: how many pieces the strip is wrapped into.
 
     Returns:
-        A new :class:`~matplotlib.figure.Figure`: the image and its colour bar, then one axes per
+        A new `matplotlib.figure.Figure`: the image and its colour bar, then one axes per
         piece of strip.
 
     Raises:
@@ -475,13 +475,13 @@ def dense_histograms(explanation: DenseExplanation, *, bins: int = 40) -> Figure
     many units are active (output above 0) for this input.
 
     Args:
-        explanation: a :class:`~explain.layers.dense.DenseExplanation`, e.g.
+        explanation: a `explain.layers.dense.DenseExplanation`, e.g.
             ``explain.dense(model, image)``; anything with ``pre_activation``,
             ``output``, ``activation`` and ``layer``.
         bins: about how many bins each histogram has.
 
     Returns:
-        A new :class:`~matplotlib.figure.Figure` with two histograms.
+        A new `matplotlib.figure.Figure` with two histograms.
 
     Examples:
         >>> import numpy as np
@@ -556,18 +556,18 @@ def dropout_mask(explanation: DropoutExplanation) -> Figure:
     """Keras's Dropout mask as a grid, with the layer's input and output on the same grid.
 
     The 512 units are laid out 16 x 32 (unit ``32·row + col``; see
-    :func:`grid_shape` for other sizes, blank cells are padding). Top: the mask,
+    `grid_shape` for other sizes, blank cells are padding). Top: the mask,
     dropped units dark. Below: the input and the output on one colour scale, so
     the dropped units go dark and the survivors get brighter (× 1/(1 - rate)).
 
     Args:
-        explanation: a :class:`~explain.layers.dropout.DropoutExplanation`, e.g.
+        explanation: a `explain.layers.dropout.DropoutExplanation`, e.g.
             ``explain.dropout(model, image, seed=0)``; anything with ``mask``
             (True = kept), ``input``, ``output``, ``rate`` and ``layer``
             (``seed`` is shown when present).
 
     Returns:
-        A new :class:`~matplotlib.figure.Figure` with three grids and a colour bar.
+        A new `matplotlib.figure.Figure` with three grids and a colour bar.
 
     Examples:
         >>> import numpy as np
@@ -641,12 +641,12 @@ def softmax_bars(explanation: SoftmaxExplanation) -> Figure:
     they are. The largest logit is always the largest probability.
 
     Args:
-        explanation: a :class:`~explain.layers.softmax.SoftmaxExplanation`, e.g.
+        explanation: a `explain.layers.softmax.SoftmaxExplanation`, e.g.
             ``explain.softmax(model, image)``; anything with ``logits``,
             ``output`` and ``layer`` (``class_names`` is used when present).
 
     Returns:
-        A new :class:`~matplotlib.figure.Figure` with two bar charts.
+        A new `matplotlib.figure.Figure` with two bar charts.
 
     Examples:
         >>> import numpy as np
@@ -723,7 +723,7 @@ def training_curves(history: Mapping[str, Sequence[float]]) -> Figure:
             when present.
 
     Returns:
-        A new :class:`~matplotlib.figure.Figure`: one panel for loss, one for accuracy.
+        A new `matplotlib.figure.Figure`: one panel for loss, one for accuracy.
 
     Raises:
         ValueError: no loss or accuracy, an empty history, or curves of different lengths.
@@ -795,17 +795,17 @@ def save(fig: Figure, path: str | os.PathLike[str], *, dpi: float = 150) -> Path
     """Write ``fig`` to ``path`` atomically, in the format its suffix names (``.png`` by default).
 
     The figure is rendered into memory first, without a timestamp or a
-    software version, then written by :func:`explain._files.atomic_write_bytes`:
+    software version, then written by `explain._files.atomic_write_bytes`:
     the same figure gives the same bytes, and a reader never sees half a file.
 
     Args:
-        fig: a figure, e.g. from :func:`digit`.
+        fig: a figure, e.g. from `digit`.
         path: where to write; the suffix picks the format (``.png``, ``.svg``,
             ``.pdf``, …); no suffix means PNG.
         dpi: dots per inch of raster formats.
 
     Returns:
-        The path written, as a :class:`~pathlib.Path`.
+        The path written, as a `pathlib.Path`.
 
     Examples:
         >>> import numpy as np, tempfile, pathlib

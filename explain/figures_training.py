@@ -1,18 +1,18 @@
-"""Figures for training and evaluation: NumPy arrays go in, a matplotlib :class:`~matplotlib.figure.Figure` comes out.
+"""Figures for training and evaluation: NumPy arrays go in, a matplotlib `matplotlib.figure.Figure` comes out.
 
-The companions of :mod:`explain.figures` for what happens after one forward pass:
+The companions of `explain.figures` for what happens after one forward pass:
 
-- :func:`confusion_matrix`: which digits the model takes for which, counts or row shares;
-- :func:`mistakes_gallery`: the misclassified images, each titled ``true 4 → 9 (p=0.99)``;
-- :func:`unit_weights`: what each first-layer unit looks for, its 784 weights as a 28 x 28 image;
-- :func:`activation_histograms`: the hidden layer's activations on a fixed probe batch, epoch after epoch;
-- :func:`per_class_accuracy`: test accuracy digit by digit, with the mean over classes.
+- `confusion_matrix`: which digits the model takes for which, counts or row shares;
+- `mistakes_gallery`: the misclassified images, each titled ``true 4 → 9 (p=0.99)``;
+- `unit_weights`: what each first-layer unit looks for, its 784 weights as a 28 x 28 image;
+- `activation_histograms`: the hidden layer's activations on a fixed probe batch, epoch after epoch;
+- `per_class_accuracy`: test accuracy digit by digit, with the mean over classes.
 
 Loss and accuracy per epoch, with the validation curves, are
-:func:`explain.figures.training_curves`; writing a figure to disk
-byte-for-byte reproducibly is :func:`explain.figures.save`.
+`explain.figures.training_curves`; writing a figure to disk
+byte-for-byte reproducibly is `explain.figures.save`.
 
-The same rules as :mod:`explain.figures`: every function is pure (it reads
+The same rules as `explain.figures`: every function is pure (it reads
 plain NumPy arrays and Python values, builds a new ``Figure`` and returns it),
 nothing touches ``matplotlib.pyplot`` and nothing imports TensorFlow, so these
 figures can be drawn from saved numbers, in the docs build or in a test.
@@ -167,7 +167,7 @@ def confusion_matrix(matrix: Any, class_names: Sequence[Any] | None = None, *, n
             class ``i``, which share went where". A row with no images is left blank.
 
     Returns:
-        A new :class:`~matplotlib.figure.Figure`: one grid, two colour bars.
+        A new `matplotlib.figure.Figure`: one grid, two colour bars.
         ``fig.axes[0].images`` holds the confusions (the off-diagonal cells)
         and then the diagonal, each with every other cell and every zero masked.
 
@@ -296,7 +296,7 @@ def mistakes_gallery(
         columns: tiles per row.
 
     Returns:
-        A new :class:`~matplotlib.figure.Figure` with exactly one axes per image, in order.
+        A new `matplotlib.figure.Figure` with exactly one axes per image, in order.
 
     Raises:
         ValueError: no images, images that are not ``(n, height, width)``,
@@ -390,7 +390,7 @@ def unit_weights(kernel: Any, units: Sequence[int] | None = None, *, image_shape
         image_shape: the input images' shape, whose product is the kernel's first axis.
 
     Returns:
-        A new :class:`~matplotlib.figure.Figure`: one axes per unit, in order, then one colour bar.
+        A new `matplotlib.figure.Figure`: one axes per unit, in order, then one colour bar.
 
     Raises:
         ValueError: ``kernel`` is not 2-D, its rows do not match ``image_shape``,
@@ -482,7 +482,7 @@ def activation_histograms(
         title: a title of your own instead of the summary.
 
     Returns:
-        A new :class:`~matplotlib.figure.Figure`: the overlaid histograms, the heat map and its colour bar.
+        A new `matplotlib.figure.Figure`: the overlaid histograms, the heat map and its colour bar.
 
     Raises:
         ValueError: shapes that do not fit together, negative counts, edges
@@ -578,7 +578,7 @@ def per_class_accuracy(accuracies: Any, class_names: Sequence[Any] | None = None
         class_names: one name per class; default ``0`` to ``k - 1``.
 
     Returns:
-        A new :class:`~matplotlib.figure.Figure` with one bar chart.
+        A new `matplotlib.figure.Figure` with one bar chart.
 
     Raises:
         ValueError: no accuracies, values outside [0, 1], or the wrong number of names.

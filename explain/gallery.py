@@ -3,7 +3,7 @@
 For slides: the digit and its pixels, each layer's explanation for that digit
 (untrained and trained), the training curves, the confusion matrix, the most
 confident mistakes, per-class accuracy and what first-layer units look for.
-The trained model comes from the cache (:func:`explain.trained`), so a second
+The trained model comes from the cache (`explain.trained`), so a second
 run takes seconds. Each file is written atomically; same settings, same bytes.
 """
 
@@ -36,7 +36,7 @@ def write_figures(
 
     Args:
         out: the folder (created if needed).
-        data: a :class:`~explain.Dataset` or a source for :func:`explain.load_mnist`.
+        data: a `explain.Dataset` or a source for `explain.load_mnist`.
         epochs: epochs of the trained model (from the cache, or trained once).
         seed: the seed of the model and of the Dropout mask shown.
         index: which test image the layer figures follow.

@@ -19,12 +19,12 @@ Two generations of Keras print differently:
 
 Both redraw the progress bar in place with carriage returns and backspaces,
 so a saved log holds every intermediate state of the bar, often on one line.
-:func:`parse_log` keeps, for each epoch, the last state of its bar (the
+`parse_log` keeps, for each epoch, the last state of its bar (the
 epoch's result), takes evaluate results from completed bars outside the
 epochs and from printed lists, and quotes error and warning lines. It strips
 ANSI colour codes, accepts Windows line endings and UTF-16 files (PowerShell's
 ``>``), and never raises on text: whatever it cannot read is listed in
-:attr:`ParsedLog.skipped` with the reason, and :attr:`ParsedLog.notes` says
+`ParsedLog.skipped` with the reason, and `ParsedLog.notes` says
 what it had to guess (missing epochs, a truncated last epoch, a log without
 ``Epoch`` lines).
 
@@ -65,7 +65,7 @@ _BAR_CHARS = set("━=.>[]─█░▒▓ ")
 
 
 class LogError(ValueError):
-    """The text holds no training or evaluation results that :func:`parse_log` can read."""
+    """The text holds no training or evaluation results that `parse_log` can read."""
 
 
 @dataclass(frozen=True)
@@ -129,11 +129,11 @@ class Skipped:
 
 @dataclass(frozen=True, eq=False)
 class ParsedLog(render.Rendered):
-    """What :func:`parse_log` found in a log.
+    """What `parse_log` found in a log.
 
     Attributes:
-        epochs: one :class:`LogEpoch` per epoch found, in the order printed.
-        evaluations: the :class:`LogEvaluation` results, in the order printed.
+        epochs: one `LogEpoch` per epoch found, in the order printed.
+        evaluations: the `LogEvaluation` results, in the order printed.
         messages: error and warning lines, quoted.
         skipped: lines that were not used, with the reason.
         notes: what the parser had to assume or could not find.
@@ -181,7 +181,7 @@ class ParsedLog(render.Rendered):
 
     @property
     def problem(self) -> str:
-        """Why nothing usable was found, in words ("" when :attr:`ok`)."""
+        """Why nothing usable was found, in words ("" when `ok`)."""
         if self.ok:
             return ""
         first = next((s.text for s in self.skipped if s.text.strip()), "")
@@ -201,7 +201,7 @@ class ParsedLog(render.Rendered):
         )
 
     def require(self) -> ParsedLog:
-        """Return ``self``, or raise :class:`LogError` with :attr:`problem` when nothing was found.
+        """Return ``self``, or raise `LogError` with `problem` when nothing was found.
 
         Examples:
             >>> parse_log("hello").require()
@@ -459,8 +459,8 @@ def parse_log(text: str | bytes) -> ParsedLog:
             in either Keras generation's format, with or without colour codes and redraws.
 
     Returns:
-        A :class:`ParsedLog`. Never raises on text: check :attr:`ParsedLog.ok`, or call
-        :meth:`ParsedLog.require` to raise :class:`LogError` with a clear message.
+        A `ParsedLog`. Never raises on text: check `ParsedLog.ok`, or call
+        `ParsedLog.require` to raise `LogError` with a clear message.
 
     Raises:
         TypeError: ``text`` is neither str nor bytes.

@@ -52,7 +52,7 @@ def normalize(x: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Scaling(render.Rendered):
-    """Pixel values before and after :func:`normalize`, side by side.
+    """Pixel values before and after `normalize`, side by side.
 
     Examples:
         >>> import numpy as np
@@ -97,7 +97,7 @@ class Scaling(render.Rendered):
 
 
 def scaling(x: np.ndarray) -> Scaling:
-    """Show pixel values before and after :func:`normalize`.
+    """Show pixel values before and after `normalize`.
 
     Examples:
         >>> import explain

@@ -1,7 +1,7 @@
 """How result objects print: one mixin, three formats.
 
-Every result object in explain builds a :class:`Report` (a title and a list of
-blocks: paragraphs and tables) and gets from :class:`Rendered`:
+Every result object in explain builds a `Report` (a title and a list of
+blocks: paragraphs and tables) and gets from `Rendered`:
 
 - ``str(obj)``: a plain-text report for the terminal and the REPL;
 - ``obj._repr_html_()``: HTML for Jupyter notebooks;
@@ -54,7 +54,7 @@ class Table:
 
     def to_markdown(self) -> str:
         aligns = self._aligns()
-        head = "| " + " | ".join(self.columns) + " |"
+        head = "| " + " | ".join(c.replace("|", "\\|") for c in self.columns) + " |"
         rule = "| " + " | ".join("---:" if a == "r" else "---" for a in aligns) + " |"
         body = ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in self.rows]
         return "\n".join([head, rule, *body])
@@ -76,7 +76,7 @@ Block = str | Table
 
 @dataclass(frozen=True)
 class Report:
-    """A titled sequence of paragraphs (``str``) and tables (:class:`Table`)."""
+    """A titled sequence of paragraphs (``str``) and tables (`Table`)."""
 
     title: str
     blocks: tuple[Block, ...] = field(default_factory=tuple)

@@ -167,17 +167,17 @@ def trained(
     """The Hello World model trained with these settings, from the cache or trained now.
 
     Args:
-        data: a :class:`~explain.Dataset`, or a source for :func:`explain.load_mnist`.
+        data: a `explain.Dataset`, or a source for `explain.load_mnist`.
         epochs: epochs to train (the tutorial's 5).
         seed: seed of the initial weights, the shuffling and Dropout.
         hidden_units: width of the hidden layer (512).
         dropout_rate: Dropout's rate (0.2).
         activation: the hidden layer's activation (``"relu"``).
         batch_size: images per step (32).
-        cache: ``True`` for :func:`cache_dir`, a folder, or ``False`` to always train.
+        cache: ``True`` for `cache_dir`, a folder, or ``False`` to always train.
 
     Returns:
-        A :class:`Trained`: the model, its history and its test scores.
+        A `Trained`: the model, its history and its test scores.
 
     Examples:
         >>> import explain
@@ -221,7 +221,7 @@ def trained(
 
 
 def trained_model(data: Dataset | str = "auto", **kwargs: Any) -> Any:
-    """The trained Keras model only; see :func:`trained` for the arguments.
+    """The trained Keras model only; see `trained` for the arguments.
 
     Examples:
         >>> import explain

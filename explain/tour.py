@@ -100,7 +100,7 @@ def run_tour(
     """Run the Hello World line by line, explaining each step with real numbers.
 
     Args:
-        data: ``"auto"``, ``"sample"``, a path (see :func:`explain.load_mnist`) or a Dataset.
+        data: ``"auto"``, ``"sample"``, a path (see `explain.load_mnist`) or a Dataset.
         epochs: how many epochs to train (the tutorial's 5).
         index: which test digit to follow through the network.
         seed: the seed for the initial weights, the shuffling and Dropout.
@@ -109,7 +109,7 @@ def run_tour(
         progress: show Keras's progress bar while training.
 
     Returns:
-        A :class:`TourResult` with the summary and the files written.
+        A `TourResult` with the summary and the files written.
 
     Examples:
         >>> from explain.tour import run_tour

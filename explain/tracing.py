@@ -1,9 +1,9 @@
-"""One forward pass, every layer's output: ``trace(model, x)`` -> :class:`Trace`.
+"""One forward pass, every layer's output: ``trace(model, x)`` -> `Trace`.
 
 Keras computes ``model(x)`` layer by layer and keeps only the last output. A
 trace builds, once per model, a second Keras model with the same layers and
 weights whose outputs are *every* layer's output, runs it once, and keeps the
-results as NumPy arrays, one :class:`Step` per layer, starting with the input.
+results as NumPy arrays, one `Step` per layer, starting with the input.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class Trace(render.Rendered, Sequence[Step]):
     ``_repr_html_`` the same table for notebooks, ``to_markdown()`` for the docs.
 
     Attributes:
-        steps: the :class:`Step`\\ s in order, the input first.
+        steps: the `Step`\\ s in order, the input first.
         model_name: the traced model's name.
         training: whether layers ran in training mode (Dropout active).
         seed: the seed of the random layers in training mode, or ``None``.
@@ -369,7 +369,7 @@ def trace(model: Any, x: Any, *, training: bool = False, seed: int | None = None
 
     Args:
         model: a built Keras 3 ``Sequential`` or functional model with one input
-            (the Hello World model from :func:`explain.seed_model`, or your own).
+            (the Hello World model from `explain.seed_model`, or your own).
         x: one input with the model's input shape, e.g. an image ``(28, 28)``
             scaled to [0, 1], or a batch ``(n, 28, 28)``.
         training: run layers in training mode: Dropout then zeroes a random
@@ -379,13 +379,13 @@ def trace(model: Any, x: Any, *, training: bool = False, seed: int | None = None
             each call draws a new mask, as Keras does during ``fit``.
 
     Returns:
-        A :class:`Trace`: the input and one :class:`Step` per layer.
+        A `Trace`: the input and one `Step` per layer.
 
     Raises:
         ModelError: the model is subclassed, not built, or has several inputs.
         InputError: ``x`` has the wrong shape or dtype, is empty, or holds NaN or
             infinite values. Values that look like raw 0–255 pixels give a
-            :class:`~explain.inputs.PixelScaleWarning`.
+            `explain.inputs.PixelScaleWarning`.
 
     Examples:
         >>> import explain

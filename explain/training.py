@@ -9,7 +9,7 @@ per-epoch history:
 - a finer history every ``record_every`` steps (the running averages Keras
   prints on its progress bar);
 - the seconds each epoch took;
-- a :class:`Recorder`'s snapshots of the network on a fixed probe batch at the
+- a `Recorder`'s snapshots of the network on a fixed probe batch at the
   start and after every epoch: the hidden activations, the ReLU units that
   never fire, the softmax outputs that are saturated, the weights.
 
@@ -218,7 +218,7 @@ class TrainingRun(render.Rendered):
             and, with a validation split, ``val_loss``, ``val_accuracy``.
         steps: the running loss and accuracy every ``record_every`` steps.
         epoch_seconds: how long each epoch took.
-        snapshots: the :class:`Snapshot` before training and after each epoch.
+        snapshots: the `Snapshot` before training and after each epoch.
         epochs: epochs trained.
         batch_size: images per step.
         n_train: images trained on (after the validation split).
@@ -329,8 +329,8 @@ def train(
     masks, and so the whole run, repeat exactly.
 
     Args:
-        model: a compiled Keras model, e.g. :func:`explain.seed_model`.
-        data: the :class:`~explain.Dataset` to train on (its training split).
+        model: a compiled Keras model, e.g. `explain.seed_model`.
+        data: the `explain.Dataset` to train on (its training split).
         epochs: passes over the training data (the tutorial's 5).
         batch_size: images per step (Keras's default 32).
         seed: seeds the shuffling and Dropout.
@@ -341,7 +341,7 @@ def train(
         verbose: passed to ``model.fit`` (0 silent, 1 progress bar, 2 one line per epoch).
 
     Returns:
-        A :class:`TrainingRun`.
+        A `TrainingRun`.
 
     Raises:
         ValueError: bad epochs, batch size or validation split; a model that is not compiled.

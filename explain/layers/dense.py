@@ -125,13 +125,13 @@ def dense(model: Any, x: Any, *, layer: str | None = None, index: int = 0) -> De
     """Explain a Dense layer on a real input: ``z = x·W + b``, the activation, and a NumPy check.
 
     Args:
-        model: a built Keras model with a Dense layer (e.g. :func:`explain.seed_model`).
+        model: a built Keras model with a Dense layer (e.g. `explain.seed_model`).
         x: one input, e.g. a normalized image ``(28, 28)``, or a batch.
         layer: the Dense layer's name; the first Dense layer by default.
         index: which input of a batch to explain.
 
     Returns:
-        A :class:`DenseExplanation` whose ``max_abs_diff`` compares NumPy with Keras.
+        A `DenseExplanation` whose ``max_abs_diff`` compares NumPy with Keras.
 
     Raises:
         ModelError: the model has no Dense layer.

@@ -115,7 +115,7 @@ def dropout(
 ) -> DropoutExplanation:
     """Explain a Dropout layer with the real mask Keras draws in training mode.
 
-    Runs the model in training mode with ``seed`` (see :func:`explain.trace`),
+    Runs the model in training mode with ``seed`` (see `explain.trace`),
     reads the layer's input and output, and asks the same Keras layer for its
     mask on an input of ones (the draw depends only on the shape and the seed,
     so it is the mask that was applied). It then draws ``draws`` more masks to
@@ -123,7 +123,7 @@ def dropout(
     inference. The model's state is left as it was.
 
     Args:
-        model: a built Keras model with a Dropout layer (e.g. :func:`explain.seed_model`).
+        model: a built Keras model with a Dropout layer (e.g. `explain.seed_model`).
         x: one input, e.g. a normalized image ``(28, 28)``, or a batch.
         layer: the Dropout layer's name; the first Dropout layer by default.
         seed: the seed of the draw; the same seed gives the same mask.
@@ -131,7 +131,7 @@ def dropout(
         index: which input of a batch to explain.
 
     Returns:
-        A :class:`DropoutExplanation`.
+        A `DropoutExplanation`.
 
     Raises:
         ModelError: the model has no Dropout layer.

@@ -96,13 +96,13 @@ def flatten(model: Any, x: Any, *, layer: str | None = None, index: int = 0) -> 
     """Explain a Flatten layer on a real input: the shape change and where each pixel goes.
 
     Args:
-        model: a built Keras model with a Flatten layer (e.g. :func:`explain.seed_model`).
+        model: a built Keras model with a Flatten layer (e.g. `explain.seed_model`).
         x: one input, e.g. a normalized image ``(28, 28)``, or a batch.
         layer: the Flatten layer's name; the first Flatten by default.
         index: which input of a batch to explain.
 
     Returns:
-        A :class:`FlattenExplanation`.
+        A `FlattenExplanation`.
 
     Raises:
         ModelError: the model has no Flatten layer.

@@ -119,7 +119,7 @@ def softmax(
         class_names: names for the outputs; ``"0"``, ``"1"``, … by default.
 
     Returns:
-        A :class:`SoftmaxExplanation`.
+        A `SoftmaxExplanation`.
 
     Raises:
         ModelError: no layer of the model applies a softmax.

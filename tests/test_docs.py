@@ -1,0 +1,224 @@
+"""The docs site: ``mkdocs build --strict`` passes, a broken executed block fails it, every public name is documented.
+
+The site's pages run the package at build time (markdown-exec); ``--strict`` turns a
+block that raises into a failed build. Trained models come from explain's cache: the
+build here uses a folder in pytest's cache (``.pytest_cache/d/explain-docs-models``),
+so the second run of this test does not train again. Data: ``$EXPLAIN_MNIST`` when set
+(CI: the full MNIST), otherwise the sample shipped with explain.
+
+Needs the ``docs`` extra; without it these tests skip, unless ``EXPLAIN_DOCS_REQUIRED=1``
+(set by ``.ci/run``), which makes a missing extra an error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import runpy
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SNIPPETS = REPO / "docs" / "snippets"
+
+
+def require(module: str):
+    """Import ``module``, or skip the test when it is missing (an error when EXPLAIN_DOCS_REQUIRED=1)."""
+    if os.environ.get("EXPLAIN_DOCS_REQUIRED", "") not in ("", "0"):
+        return importlib.import_module(module)
+    return pytest.importorskip(module, reason=f"{module} is not installed: pip install '.[docs]'")
+
+
+def mkdocs_build(config: Path, site_dir: Path, *, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``mkdocs build --strict`` of ``config`` into ``site_dir``, in a fresh process, from the config's folder."""
+    command = ["build", "--strict", "--config-file", str(config), "--site-dir", str(site_dir)]
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", *command],
+        cwd=config.parent,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+
+
+@dataclass(frozen=True)
+class Build:
+    site: Path
+    process: subprocess.CompletedProcess
+    seconds: float
+
+
+_builds: dict[str, Build] = {}
+
+
+def model_cache(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the docs build keeps its trained models: pytest's cache folder, kept between runs."""
+    cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
+    return cache.mkdir("explain-docs-models") if cache is not None else tmp_path_factory.mktemp("explain-docs-models")
+
+
+def build_site(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """Build the real site once per test session (test_site.py shares it)."""
+    if "site" not in _builds:
+        require("mkdocs")
+        require("material")
+        require("mkdocstrings")
+        require("markdown_exec")
+        site = tmp_path_factory.mktemp("site")
+        start = time.perf_counter()
+        process = mkdocs_build(
+            REPO / "mkdocs.yml", site, env={"EXPLAIN_CACHE": str(model_cache(config, tmp_path_factory))}
+        )
+        _builds["site"] = Build(site, process, time.perf_counter() - start)
+    return _builds["site"]
+
+
+@pytest.fixture(scope="module")
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    build = build_site(request.config, tmp_path_factory)
+    assert build.process.returncode == 0, (
+        f"mkdocs build --strict failed:\n{build.process.stdout}\n{build.process.stderr}"
+    )
+    return build
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(p for p in site.glob("*.html") if p.name != "404.html")
+
+
+def text_of(page: Path) -> str:
+    """The visible text of a page's article, roughly: tags and scripts removed."""
+    html = page.read_text()
+    article = html[html.find("<article") : html.find("</article>")]
+    article = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", article, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", article)
+
+
+# -- the real site ---------------------------------------------------------------------------------------
+
+
+def test_site_builds_strictly(built: Build) -> None:
+    print(f"\ndocs build: {built.seconds:.1f} s")  # shown with -s; the cold/warm times are in docs/contributing.md
+    assert (built.site / "index.html").exists()
+    nav = re.findall(r"^\s+- .*?:\s*(\S+\.md)\s*$", (REPO / "mkdocs.yml").read_text(), flags=re.M)
+    assert nav, "mkdocs.yml lists no pages"
+    for md in nav:
+        assert (built.site / md.replace(".md", ".html")).exists(), f"{md} was not built"
+
+
+def shows_a_traceback(name: str, text: str) -> bool:
+    """A traceback on a page: a failed block (markdown-exec names it ``<code block: …>``), or any on a concept page.
+
+    The API reference may show one legitimately: a docstring's example of an exception.
+    """
+    if "<code block: " in text:
+        return True
+    return "Traceback" in text and name != "reference.html"
+
+
+def test_no_page_shows_a_failed_block(built: Build) -> None:
+    # strict already fails on a raising block; this also catches a traceback printed as text
+    for page in pages(built.site):
+        assert not shows_a_traceback(page.name, text_of(page).replace("&lt;", "<")), page.name
+
+
+def test_every_concept_page_ends_with_its_provenance(built: Build) -> None:
+    from explain._tf import versions
+
+    v = versions()
+    for page in pages(built.site):
+        if page.name in ("reference.html", "contributing.html"):
+            continue
+        text = text_of(page)
+        assert "Where the numbers on this page come from" in text, page.name
+        assert f"TensorFlow {v['tensorflow']}, Keras {v['keras']}" in text, page.name
+
+
+def test_pages_built_on_the_sample_say_so(built: Build) -> None:
+    import explain
+
+    on_sample = explain.load_mnist("auto", download=False).is_sample
+    for page in pages(built.site):
+        if page.name in ("reference.html", "contributing.html"):
+            continue
+        assert ("Built on the shipped sample" in text_of(page)) == on_sample, page.name
+
+
+def test_api_reference_documents_every_public_name(built: Build) -> None:
+    import explain
+
+    html = (built.site / "reference.html").read_text()
+    ids = set(re.findall(r'id="(explain\.[\w.]+)"', html))
+    documented = {i.rsplit(".", 1)[-1] for i in ids}
+    missing = [name for name in explain.__all__ if name != "__version__" and name not in documented]
+    assert not missing, f"not in the API reference: {missing}"
+
+
+# -- the gate itself: a failing block fails the strict build --------------------------------------------
+
+
+def _tiny_project(root: Path, block: str) -> Path:
+    (root / "docs").mkdir(parents=True)
+    (root / "docs" / "index.md").write_text(f'# A page\n\n```python exec="true"\n{block}\n```\n')
+    config = root / "mkdocs.yml"
+    config.write_text(
+        textwrap.dedent(
+            """\
+            site_name: gate
+            theme: {name: material, font: false}
+            markdown_extensions: [pymdownx.superfences]
+            plugins: [markdown-exec]
+            """
+        )
+    )
+    return config
+
+
+def test_a_failing_executed_block_fails_the_strict_build(tmp_path: Path) -> None:
+    require("mkdocs")
+    require("markdown_exec")
+    good = mkdocs_build(_tiny_project(tmp_path / "good", 'print("fine")'), tmp_path / "good-site")
+    assert good.returncode == 0, good.stderr  # the project itself is sound...
+    bad = mkdocs_build(
+        _tiny_project(tmp_path / "bad", 'raise RuntimeError("a deliberately broken block")'), tmp_path / "bad-site"
+    )
+    assert bad.returncode != 0  # ...and one raising block is enough to fail it
+    assert "deliberately broken" in bad.stderr + bad.stdout
+    assert "strict" in (bad.stderr + bad.stdout).lower()
+
+
+# -- the shared setup snippet ------------------------------------------------------------------------------
+
+
+def test_setup_snippet_runs_and_its_helpers_print_what_pages_need(capsys: pytest.CaptureFixture[str]) -> None:
+    ns = runpy.run_path(str(SNIPPETS / "setup.py"))
+    capsys.readouterr()
+    data = ns["data"]
+    assert data.x_train.shape[1:] == (28, 28)
+
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1], [1, 0])
+    ns["show"](fig, "a line", fmt="svg")
+    ns["show"](fig, "a line")
+    out = capsys.readouterr().out
+    assert out.count('<figure class="explain-figure">') == 2
+    assert '<svg role="img" aria-label="a line"' in out and "<?xml" not in out
+    assert 'src="data:image/png;base64,iVBOR' in out  # a PNG's first bytes, base64
+
+    assert ns["provenance"]().startswith('!!! info "Where the numbers on this page come from"')
+    assert (ns["sample_note"]() != "") == data.is_sample
+
+    ns["repl"]("x = 2\nx + 1\nprint('hi')\nfor i in range(2):\n    i", {})
+    assert capsys.readouterr().out == (
+        "```pycon\n>>> x = 2\n>>> x + 1\n3\n>>> print('hi')\nhi\n>>> for i in range(2):\n...     i\n... \n0\n1\n```\n"
+    )
