@@ -12,6 +12,7 @@ Nothing here imports TensorFlow or matplotlib.
 
 from __future__ import annotations
 
+import abc
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -105,11 +106,12 @@ class Report:
         return '<div class="explain-report">' + "".join(parts) + "</div>"
 
 
-class Rendered:
+class Rendered(abc.ABC):
     """Mixin: subclasses implement ``_report()``; printing, HTML and Markdown follow."""
 
-    def _report(self) -> Report:  # pragma: no cover - every subclass overrides it
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _report(self) -> Report:
+        """The report every format is rendered from."""
 
     def __str__(self) -> str:
         return self._report().to_text()
