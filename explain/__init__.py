@@ -7,12 +7,16 @@ The program it explains::
     model = Sequential([Flatten, Dense(512, relu),
                         Dropout(0.2), Dense(10, softmax)])     # explain.seed_model()
     model(x)                                                   # explain.trace(model, x)
+    model.compile(optimizer='adam',                            # explain.adam_steps()
+                  loss='sparse_categorical_crossentropy')      # explain.loss_by_hand(), logits_shortcut()
+    model.fit(x_train, y_train, epochs=5)                      # explain.train(), Recorder, trained()
+    model.evaluate(x_test, y_test)                             # explain.evaluate(), accuracy_gap()
 
 and, layer by layer, with numbers recomputed in NumPy and compared with Keras:
-`flatten`, `dense`, `dropout`, `softmax`.
-`explain.figures` draws digits, scaling and each layer's explanation as
-matplotlib figures; ``explain tour`` on the command line walks through the
-whole program.
+`flatten`, `dense`, `dropout`, `softmax`. When a run goes wrong,
+`diagnose` reads its log or history and `faults` reproduces classic failures.
+`explain.figures` draws every figure as a matplotlib figure; ``explain tour``,
+``explain figures`` and ``explain diagnose`` do the same from the command line.
 
 Importing explain is cheap: TensorFlow is imported (quietly) the first time a
 function needs it.
