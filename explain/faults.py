@@ -503,19 +503,11 @@ def _run(name: str, epochs: int, seed: int) -> FaultRun:
 
     training_run = None
     if error is None:
-        n_fit = n - int(n * fault.validation_split) if fault.validation_split else n
-        training_run = TrainingRun(
-            history=fit_history,
-            steps=tuple(recorder.steps),
-            epoch_seconds=tuple(recorder.epoch_seconds),
-            snapshots=tuple(recorder.snapshots),
-            epochs=epochs,
-            batch_size=BATCH_SIZE,
-            n_train=n_fit,
-            seed=seed,
+        training_run = TrainingRun.from_recorder(
+            recorder, fit_history, n_samples=n, epochs=epochs, batch_size=BATCH_SIZE, seed=seed,
             validation_split=fault.validation_split,
             data=f"the MNIST sample ({n:,} training images, pixels {'0–255' if fault.inputs == 'raw' else '0–1'})",
-        )
+        )  # fmt: skip
     log = out.getvalue()
     diagnosis = diagnose(log, model=model, data=(x, y), snapshots=training_run)
     return FaultRun(

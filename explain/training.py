@@ -249,6 +249,36 @@ class TrainingRun(render.Rendered):
         """``ceil(n_train / batch_size)``."""
         return steps_per_epoch(self.n_train, self.batch_size)
 
+    @classmethod
+    def from_recorder(
+        cls, recorder: Any, history: dict[str, list[float]], *, n_samples: int, epochs: int, batch_size: int,
+        seed: int, validation_split: float = 0.0, data: str = "",
+    ) -> TrainingRun:
+        """A run from what a :class:`Recorder` saw during ``fit`` and the history ``fit`` returned.
+
+        ``n_samples`` counts the images given to ``fit``; the validation split is taken off them.
+
+        Examples:
+            >>> import explain, numpy as np
+            >>> rec = explain.Recorder(np.zeros((1, 28, 28), "float32"))
+            >>> TrainingRun.from_recorder(rec, {"loss": [0.5]}, n_samples=100, epochs=1, batch_size=32,
+            ...                           seed=0, validation_split=0.2).n_train
+            80
+        """  # fmt: skip
+        n_train = n_samples - int(n_samples * validation_split) if validation_split else n_samples
+        return cls(
+            history={key: [float(v) for v in values] for key, values in history.items()},
+            steps=tuple(recorder.steps),
+            epoch_seconds=tuple(recorder.epoch_seconds),
+            snapshots=tuple(recorder.snapshots),
+            epochs=epochs,
+            batch_size=batch_size,
+            n_train=n_train,
+            seed=seed,
+            validation_split=validation_split,
+            data=data,
+        )
+
     def activation_counts(self, bins: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Histograms of the recorded hidden activations, one per snapshot, on shared bins.
 
@@ -378,16 +408,7 @@ def train(
         callbacks=[recorder],
         verbose=verbose,
     )
-    n_train = len(x) - int(len(x) * validation_split) if validation_split else len(x)
-    return TrainingRun(
-        history={key: [float(v) for v in values] for key, values in fit.history.items()},
-        steps=tuple(recorder.steps),
-        epoch_seconds=tuple(recorder.epoch_seconds),
-        snapshots=tuple(recorder.snapshots),
-        epochs=epochs,
-        batch_size=batch_size,
-        n_train=n_train,
-        seed=seed,
-        validation_split=validation_split,
-        data=data.source,
-    )
+    return TrainingRun.from_recorder(
+        recorder, fit.history, n_samples=len(x), epochs=epochs, batch_size=batch_size, seed=seed,
+        validation_split=validation_split, data=data.source,
+    )  # fmt: skip
