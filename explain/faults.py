@@ -181,7 +181,7 @@ def _faults() -> dict[str, Fault]:
               "healthy", f"{DOCS}#a-healthy-run"),
         Fault("raw-inputs-clipped-loss", "pixels 0–255 under the clipped-probability loss of older Keras",
               "no x / 255.0; loss=clipped_sparse_crossentropy (clip, then log)",
-              "loss = 16.118 × (1 − accuracy) every epoch; accuracy stuck near 0.3",
+              "loss = 16.118 × (1 − accuracy) every epoch; accuracy stuck far below a healthy run (0.3–0.4)",
               "saturated-softmax", f"{DOCS}#saturated-softmax", inputs="raw",
               options=(("loss", "clipped"),)),
         Fault("raw-inputs", "pixels 0–255 under today's Keras (TensorFlow backend)",
@@ -277,8 +277,9 @@ class FaultRun(render.Rendered):
         evaluation: ``loss`` and ``accuracy`` on the sample's test images (scaled as the
             training images were); ``None`` when fit failed.
         error: the exception's last line when fit failed, else ``None``.
-        seconds: how long the run took.
+        seconds: how long the run took (when it ran: a run loaded from the cache keeps its time).
         model: the trained model.
+        from_cache: whether the run was loaded from explain's cache instead of trained now.
     """
 
     fault: Fault
@@ -289,6 +290,7 @@ class FaultRun(render.Rendered):
     error: str | None
     seconds: float
     model: Any = field(repr=False)
+    from_cache: bool = False
 
     @property
     def tidy_log(self) -> str:
@@ -372,12 +374,18 @@ def _model(fault: Fault, seed: int) -> Any:
     out_activation = fault.option("output_activation", "softmax")
     if fault.option("softmax_by_hand"):
         out_activation = "linear"
+
+    def glorot(offset: int) -> Any:
+        # seed_model's initializers: diagnose's freshly initialised copy (clone_model) then starts from
+        # exactly these weights too, whether the run was trained now or loaded from the cache.
+        return k.initializers.GlorotUniform(seed=seed * 1000 + offset)
+
     layers = [
         k.Input((28, 28), name="input"),
         k.layers.Flatten(name="flatten"),
-        k.layers.Dense(512, activation="relu", name="dense"),
+        k.layers.Dense(512, activation="relu", kernel_initializer=glorot(1), name="dense"),
         k.layers.Dropout(fault.option("dropout_rate", 0.2), seed=seed * 1000 + 2, name="dropout"),
-        k.layers.Dense(10, activation=out_activation, name="dense_1"),
+        k.layers.Dense(10, activation=out_activation, kernel_initializer=glorot(3), name="dense_1"),
     ]
     if fault.option("softmax_by_hand"):
         layers.append(k.layers.Lambda(_softmax_by_hand, name="softmax_by_hand"))
@@ -406,16 +414,21 @@ class _Tee(io.StringIO):
         return True
 
 
-def run(name: str, *, epochs: int | None = None, seed: int = 0) -> FaultRun:
+def run(name: str, *, epochs: int | None = None, seed: int = 0, cache: bool = True) -> FaultRun:
     """Reproduce one fault: train on the shipped sample, capture the log, diagnose it.
 
     The same name, epochs and seed give the same run, so a run is computed once
-    per process and then shared (the result is immutable).
+    per process and then shared (the result is immutable). With ``cache`` it is
+    also kept in explain's cache folder (`explain.store.cache_dir`): the log, the
+    recorded run and the final weights, keyed by the fault, the settings, the
+    sample and the versions. A later process loads it in a second, rebuilds the
+    model from the weights (no pickle, no code loaded) and diagnoses it again.
 
     Args:
         name: a name from `names`.
         epochs: epochs to train (default: the fault's own, 3 for most).
         seed: the seed of the initial weights, the shuffling and Dropout.
+        cache: keep the run on disk and reuse it; ``False`` always trains and writes nothing.
 
     Returns:
         A `FaultRun`.
@@ -433,7 +446,7 @@ def run(name: str, *, epochs: int | None = None, seed: int = 0) -> FaultRun:
     get(name)
     if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
         raise ValueError(f"Expected epochs to be a positive integer. Received: epochs={epochs!r}")
-    return _run(name, epochs or FAULTS[name].epochs, seed)
+    return _run(name, epochs or FAULTS[name].epochs, seed, bool(cache))
 
 
 def short_error(e: BaseException) -> str:
@@ -448,24 +461,44 @@ def short_error(e: BaseException) -> str:
     return f"{type(e).__name__}: {(telling or lines or [''])[0]}"[:300]
 
 
-@functools.lru_cache(maxsize=16)
-def _run(name: str, epochs: int, seed: int) -> FaultRun:
-    from explain._tf import keras
+def _fault_data(fault: Fault) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The sample's training and test images and labels, changed as the fault changes them."""
     from explain.data import load_mnist
+
+    data = load_mnist("sample")
+    n = fault.n_train or len(data.x_train)
+    x, y = _inputs(fault, data.x_train[:n]), np.asarray(data.y_train[:n]).astype(np.int64)
+    x_test, y_test = _inputs(fault, data.x_test), np.asarray(data.y_test).astype(np.int64)
+    offset = fault.option("label_offset", 0)
+    return x, y + offset, x_test, y_test + offset
+
+
+@functools.lru_cache(maxsize=16)
+def _run(name: str, epochs: int, seed: int, cache: bool) -> FaultRun:
+    from explain import runcache
+
+    fault = FAULTS[name]
+    if cache:
+        found = runcache.load_fault_run(fault, epochs, seed)
+        if found is not None:
+            return found
+    result = _train(fault, epochs, seed)
+    if cache:
+        runcache.save_fault_run(result, epochs, seed)
+    return result
+
+
+def _train(fault: Fault, epochs: int, seed: int) -> FaultRun:
+    from explain._tf import keras
     from explain.diagnosis import diagnose
     from explain.inputs import PixelScaleWarning
     from explain.training import BATCH_SIZE, TrainingRun
     from explain.training import __getattr__ as training_attr
 
-    fault = FAULTS[name]
     k = keras()
     start = time.perf_counter()
-    data = load_mnist("sample")
-    n = fault.n_train or len(data.x_train)
-    x, y = _inputs(fault, data.x_train[:n]), np.asarray(data.y_train[:n]).astype(np.int64)
-    x_test, y_test = _inputs(fault, data.x_test), np.asarray(data.y_test).astype(np.int64)
-    y = y + fault.option("label_offset", 0)
-    y_test = y_test + fault.option("label_offset", 0)
+    x, y, x_test, y_test = _fault_data(fault)
+    n = len(x)
     model = _model(fault, seed)
     probe = x_test[: 64 if fault.epochs > 5 else 256]
     recorder = training_attr("Recorder")(probe, record_every=50)

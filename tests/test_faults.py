@@ -41,17 +41,24 @@ def _pairs(r: faults.FaultRun) -> list[tuple[float, float]]:
 def test_clipped_loss_on_raw_pixels_sits_at_16_118_times_the_error_rate(name: str) -> None:
     r = faults.run(name)
     for loss, acc in _pairs(r) + [(r.evaluation["loss"], r.evaluation["accuracy"])]:
-        assert abs(loss - MAX_COST * (1 - acc)) < 0.1, (loss, acc)
-        assert acc < 0.4
+        assert abs(loss - MAX_COST * (1 - acc)) < 0.1, (loss, acc)  # the law holds exactly, on every machine
+        assert acc < 0.5
+    # How far the accuracy creeps depends on the CPU's float kernels (a chaotic run: 0.29 → 0.29 on one
+    # machine, 0.30 → 0.38 on another), but it stays far below where a healthy run starts.
     accs = r.run.history["accuracy"]
-    assert max(accs) - min(accs) < 0.05  # barely moves
+    assert max(accs) - min(accs) < 0.15
+    assert max(accs) < faults.run("healthy").run.history["accuracy"][0] - 0.3
     assert r.run.snapshots[-1].saturated_share > 0.85  # softmax outputs exactly 0 or 1
 
 
 def test_todays_keras_still_trains_on_raw_pixels() -> None:
     r = faults.run("raw-inputs")
     loss, acc = r.run.history["loss"], r.run.history["accuracy"]
-    assert loss[0] > MAX_COST  # above what any clipped sample can cost: the loss came from the logits
+    # Keras's own loss of the untrained model on these inputs is above what any clipped sample can cost
+    # (16.118): it came from the logits. (The first epoch's running mean, about 16, falls on either side
+    # of 16.118 depending on the CPU's float kernels, so it proves nothing by itself.)
+    assert r.diagnosis["inputs-not-scaled"].evidence["untrained_loss"] > MAX_COST
+    assert loss[0] > 5 * math.log(10)
     assert loss[-1] < loss[0] / 10 and acc[-1] > 0.9 and r.evaluation["accuracy"] > 0.85
 
 
