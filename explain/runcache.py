@@ -1,0 +1,122 @@
+"""Fault runs, cached on disk: a fault trains once, later processes load it in a second.
+
+An entry is two files in explain's cache folder (`explain.store.cache_dir`):
+``fault-<key>-<sha>.npz``, the final weights (plain float arrays, read with
+``allow_pickle=False``; the name carries the first hex digits of the file's
+SHA-256), and ``fault-<key>.json``: the log, the recorded `explain.TrainingRun`,
+the test scores, the error, and that file's name and full SHA-256. The JSON is
+written last, atomically: it is the commit point, so a crash or Ctrl-C never
+leaves an entry that is later read half-written. The key covers the fault's
+definition, the epochs, the seed, the shipped sample and the versions.
+
+On load, the model is rebuilt from the fault's own code (`explain.faults`)
+and given the weights, and the log is diagnosed again: nothing but numbers and
+text is read from disk.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from explain._files import atomic_write_bytes, atomic_write_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from explain.faults import Fault, FaultRun
+
+FORMAT = 1  # bump when what an entry holds changes
+
+
+def _key(fault: Fault, epochs: int, seed: int) -> str:
+    from explain.data import load_mnist
+    from explain.store import _key as settings_key
+    from explain.store import _versions
+
+    settings = {
+        "format": FORMAT, "kind": "fault-run", "fault": repr(fault), "epochs": epochs, "seed": seed,
+        "data_fingerprint": load_mnist("sample").fingerprint, **_versions(),
+    }  # fmt: skip
+    return "fault-" + settings_key(settings)
+
+
+def _folder() -> Path:
+    from explain.store import cache_dir
+
+    return cache_dir()
+
+
+def load_fault_run(fault: Fault, epochs: int, seed: int, folder: Path | None = None) -> FaultRun | None:
+    """The cached run of ``fault`` with these settings, or ``None`` (absent or damaged: it will be trained again).
+
+    Examples:
+        >>> from explain import faults
+        >>> r = faults.run("labels-out-of-range")  # trained once, cached
+        >>> load_fault_run(faults.get("labels-out-of-range"), r.fault.epochs, 0).from_cache
+        True
+    """
+    from explain.diagnosis import diagnose
+    from explain.faults import FaultRun, _fault_data, _model
+    from explain.runfile import run_from_dict
+    from explain.store import _file_sha256
+
+    folder = _folder() if folder is None else folder
+    key = _key(fault, epochs, seed)
+    try:
+        meta = json.loads((folder / f"{key}.json").read_text())
+        weights_path = folder / meta["weights_file"]
+        if meta.get("format") != FORMAT or _file_sha256(weights_path) != meta["weights_sha256"]:
+            raise ValueError("checksum or format mismatch")
+        with np.load(weights_path, allow_pickle=False) as z:
+            weights = [z[f"w{i}"] for i in range(meta["n_weights"])]
+        model = _model(fault, seed)
+        model.set_weights(weights)
+        run = None if meta["run"] is None else run_from_dict(meta["run"])
+    except (FileNotFoundError, NotADirectoryError):  # never run with these settings (or no cache folder)
+        return None
+    except Exception as e:  # a corrupt or truncated entry: say so, then run the fault again
+        warnings.warn(f"explain: the cached fault run {key} is damaged ({e}); running it again.", stacklevel=3)
+        return None
+    x, y, _, _ = _fault_data(fault)
+    diagnosis = diagnose(meta["log"], model=model, data=(x, y), snapshots=run)
+    return FaultRun(
+        fault=fault, log=meta["log"], run=run, diagnosis=diagnosis, evaluation=meta["evaluation"],
+        error=meta["error"], seconds=float(meta["seconds"]), model=model, from_cache=True,
+    )  # fmt: skip
+
+
+def save_fault_run(result: FaultRun, epochs: int, seed: int, folder: Path | None = None) -> Path | None:
+    """Keep ``result`` in the cache; returns the JSON file, or ``None`` (with a warning) when the disk refuses.
+
+    Examples:
+        >>> from explain import faults
+        >>> r = faults.run("labels-out-of-range", cache=False)
+        >>> save_fault_run(r, r.fault.epochs, 0).suffix
+        '.json'
+    """
+    from explain.runfile import run_to_dict
+    from explain.store import _file_sha256
+
+    folder = _folder() if folder is None else folder
+    key = _key(result.fault, epochs, seed)
+    weights = result.model.get_weights()
+    buf = io.BytesIO()
+    np.savez(buf, **{f"w{i}": np.asarray(w) for i, w in enumerate(weights)})
+    try:
+        tmp = atomic_write_bytes(folder / f".{key}.npz.new", buf.getvalue())
+        sha = _file_sha256(tmp)
+        weights_path = tmp.replace(folder / f"{key}-{sha[:12]}.npz")
+        meta = {
+            "format": FORMAT, "fault": result.fault.name, "epochs": epochs, "seed": seed, "log": result.log,
+            "run": None if result.run is None else run_to_dict(result.run), "evaluation": result.evaluation,
+            "error": result.error, "seconds": result.seconds, "n_weights": len(weights),
+            "weights_file": weights_path.name, "weights_sha256": sha,
+        }  # fmt: skip
+        return atomic_write_text(folder / f"{key}.json", json.dumps(meta))
+    except OSError as e:  # read-only or full disk: the run is still good, just not cached
+        warnings.warn(f"explain: could not cache the fault run in {folder} ({e}).", stacklevel=3)
+        return None
