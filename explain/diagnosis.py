@@ -111,6 +111,32 @@ class Finding(render.Rendered):
     def _report(self) -> render.Report:
         return render.Report(self.key, tuple(self._blocks()))
 
+    def _markdown(self, number: int | None = None) -> str:
+        """The finding as Markdown: the symptom in bold, facts and causes as lists, the docs as a link."""
+        head = f"{number}. " if number is not None else ""
+        parts = [f"**{head}[{self.severity}] {self.symptom}**", ""]
+        parts += [f"- {fact}" for fact in self.facts]
+        if self.causes:
+            parts += ["", "Likely causes, most likely first:", ""]
+            parts += [f"{i}. {c}" for i, c in enumerate(self.causes, 1)]
+        if self.fix:
+            parts += ["", f"Fix: {self.fix}"]
+        page, _, anchor = self.docs.partition("#")
+        # The docs site has one folder of .html pages (use_directory_urls: false), so this link works on any page.
+        target = page.removesuffix(".md") + ".html" + (f"#{anchor}" if anchor else "")
+        parts += ["", f"More: [{self.docs}]({target})"]
+        return "\n".join(parts) + "\n"
+
+    def to_markdown(self) -> str:
+        """The finding as Markdown for the docs site: lists for the facts and causes, a link to the docs.
+
+        Examples:
+            >>> f = diagnose({"loss": [2.3, 2.3, 2.3], "accuracy": [0.1, 0.1, 0.1]}).findings[0]
+            >>> f.to_markdown().splitlines()[-1].startswith("More: [when-training-goes-wrong.md#")
+            True
+        """
+        return self._markdown()
+
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, float):
@@ -201,7 +227,17 @@ class Diagnosis(render.Rendered):
         """
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
-    def _report(self) -> render.Report:
+    def to_markdown(self) -> str:
+        """The diagnosis as Markdown for the docs site: each finding with lists and a link to its docs section.
+
+        Examples:
+            >>> md = diagnose({"loss": [2.3, 2.3, 2.3], "accuracy": [0.1, 0.1, 0.1]}).to_markdown()
+            >>> md.splitlines()[0], "| epoch | loss | accuracy |" in md
+            ('**Diagnosis (dict): 1 problem**', True)
+        """
+        return self._report(markdown=True).to_markdown()
+
+    def _report(self, markdown: bool = False) -> render.Report:
         blocks: list[render.Block] = []
         h = self.history
         if h:
@@ -212,6 +248,9 @@ class Diagnosis(render.Rendered):
         if self.evaluation:
             blocks.append("evaluate: " + ", ".join(f"{k} {_num(v)}" for k, v in self.evaluation.items()) + ".")
         for i, f in enumerate(self.findings, 1):
+            if markdown:
+                blocks.append(f._markdown(i))
+                continue
             b = f._blocks()
             blocks.append(f"{i}. " + b[0] + "\n" + "\n".join(x for x in b[1:] if isinstance(x, str)))
         said = {fact for f in self.findings for fact in f.facts}
