@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # type names only: importing the explainers at run time is no
 #: Defined in explain/figures_training.py and served from here (see ``__getattr__`` at the end).
 _TRAINING_FIGURES = (
     "activation_histograms",
+    "class_examples",
     "confusion_matrix",
     "mistakes_gallery",
     "per_class_accuracy",

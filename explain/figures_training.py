@@ -3,6 +3,7 @@
 The companions of `explain.figures` for what happens after one forward pass:
 
 - `confusion_matrix`: which digits the model takes for which, counts or row shares;
+- `class_examples`: the first few images of every class, a row per class, to see what a dataset holds;
 - `mistakes_gallery`: the misclassified images, each titled ``true 4 → 9 (p=0.99)``;
 - `unit_weights`: what each first-layer unit looks for, its 784 weights as a 28 x 28 image;
 - `activation_histograms`: the hidden layer's activations on a fixed probe batch, epoch after epoch;
@@ -36,6 +37,7 @@ from explain.figures import BAR_COLOR, PREDICTED_COLOR, _figure, _text_color, gr
 
 __all__ = [
     "activation_histograms",
+    "class_examples",
     "confusion_matrix",
     "mistakes_gallery",
     "per_class_accuracy",
@@ -265,6 +267,59 @@ def confusion_matrix(matrix: Any, class_names: Sequence[Any] | None = None, *, n
 
 
 # -- mistakes -------------------------------------------------------------------------------------
+
+
+def class_examples(images: Any, labels: Any, class_names: Sequence[Any] | None = None, *, per_class: int = 6) -> Figure:
+    """The first ``per_class`` images of every class, one row per class, named on the left.
+
+    What a dataset holds, at a glance: for MNIST, how differently people write
+    a 4; for Fashion-MNIST, how alike a shirt, a pullover and a coat look at
+    28 × 28 pixels. Images are taken in the order given (the first of each
+    class), so the same arrays give the same figure.
+
+    Args:
+        images: ``(n, height, width)`` uint8 or float images.
+        labels: ``(n,)`` their classes.
+        class_names: one name per class, shown at the start of each row; default the numbers.
+        per_class: images shown per class (a class with fewer shows what it has).
+
+    Returns:
+        A new `matplotlib.figure.Figure` with one axes per image shown.
+
+    Raises:
+        ValueError: images that are not ``(n, height, width)``, labels of another
+            length or not class indices, a label with no class name, or ``per_class`` < 1.
+
+    Examples:
+        >>> import numpy as np
+        >>> imgs = np.zeros((5, 28, 28), np.uint8)
+        >>> fig = class_examples(imgs, [0, 1, 0, 1, 1], ["zero", "one"], per_class=2)
+        >>> len(fig.axes), fig.axes[0].get_ylabel(), fig.axes[2].get_ylabel()
+        (4, 'zero', 'one')
+    """
+    a = np.asarray(images)
+    if a.ndim != 3 or 0 in a.shape:
+        raise ValueError(f"Expected images of shape (n, height, width), e.g. (n, 28, 28). Received: shape {a.shape}.")
+    pixels = _numbers(a, "images", 3)
+    y = _labels(labels, "labels", a.shape[0])
+    per_class = _positive_int(per_class, "per_class")
+    k = int(y.max()) + 1 if class_names is None else len(class_names)
+    names = _class_names(class_names, k)
+    if y.max() >= k:
+        raise ValueError(f"Expected labels below {k}, one class name each. Received: label {int(y.max())}.")
+    hi = 255.0 if pixels.max() > 1.0 else 1.0  # raw pixels or scaled ones: MNIST's own grey scale
+    fig = _figure(0.9 + 1.0 * per_class, 1.0 * k + 0.5)
+    grid = fig.add_gridspec(k, per_class)
+    for c in range(k):
+        for j, i in enumerate(np.flatnonzero(y == c)[:per_class]):  # the first images of class c
+            ax = fig.add_subplot(grid[c, j])
+            ax.imshow(a[i], cmap=IMAGE_CMAP, vmin=0.0, vmax=hi)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if j == 0:
+                ax.set_ylabel(names[c], rotation=0, ha="right", va="center", fontsize=9)
+    fig.suptitle(f"The first {per_class} images of each class", fontsize="medium")
+    return fig
 
 
 def mistakes_gallery(

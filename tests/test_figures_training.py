@@ -500,6 +500,7 @@ BUILDERS = {
     "units": lambda: ft.unit_weights(kernel()),
     "activations": lambda: ft.activation_histograms(*activation_counts()[:2], EDGES, zero_share=activation_counts()[2]),
     "per_class": lambda: ft.per_class_accuracy(PER_CLASS),
+    "examples": lambda: ft.class_examples(digits(12), np.arange(12) % 3, ["a", "b", "c"], per_class=4),
 }
 
 
@@ -575,3 +576,28 @@ def test_figures_from_the_real_model(model, sample):
         acc = np.diag(m) / m.sum(axis=1)
     fig = ft.per_class_accuracy(np.nan_to_num(acc))
     np.testing.assert_allclose([p.get_height() for p in fig.axes[0].patches], np.nan_to_num(acc))
+
+
+# -- examples of each class ------------------------------------------------------------------------------
+
+
+def test_class_examples_shows_the_first_images_of_each_class_in_rows(sample):
+    fig = ft.class_examples(sample.x_train, sample.y_train, per_class=3)
+    assert len(fig.axes) == 30
+    for c in range(10):
+        row = fig.axes[3 * c : 3 * c + 3]
+        assert row[0].get_ylabel() == str(c)
+        for ax, i in zip(row, np.flatnonzero(sample.y_train == c)[:3]):
+            np.testing.assert_array_equal(ax.get_images()[0].get_array(), sample.x_train[i])
+
+
+def test_class_examples_with_names_short_classes_and_bad_input():
+    imgs = digits(3)
+    fig = ft.class_examples(imgs, [0, 0, 2], ["a", "b", "c"], per_class=2)
+    assert [ax.get_ylabel() for ax in fig.axes] == ["a", "", "c"]  # class "b" has no image: an empty row
+    with pytest.raises(ValueError, match="one label per image"):
+        ft.class_examples(imgs, [0, 1])
+    with pytest.raises(ValueError, match="per_class"):
+        ft.class_examples(imgs, [0, 1, 2], per_class=0)
+    with pytest.raises(ValueError, match="one class name each"):
+        ft.class_examples(imgs, [0, 1, 5], ["a", "b"])
