@@ -15,7 +15,8 @@ The program it explains::
 and, layer by layer, with numbers recomputed in NumPy and compared with Keras:
 `flatten`, `dense`, `dropout`, `softmax`. When a run goes wrong,
 `diagnose` reads its log or history and `faults` reproduces classic failures.
-`explain.figures` draws every figure as a matplotlib figure; ``explain tour``,
+`explain.figures` draws every figure as a matplotlib figure, and
+`teaching_figures` / `write_figures` list or save them all for slides; ``explain tour``,
 ``explain figures`` and ``explain diagnose`` do the same from the command line.
 
 Importing explain is cheap: TensorFlow is imported (quietly) the first time a
@@ -81,6 +82,9 @@ _EXPORTS = {
     "LogError": "explain.logparse",
     "faults": "explain.faults",
     "figures": "explain.figures",
+    "teaching_figures": "explain.gallery",
+    "TeachingFigure": "explain.gallery",
+    "write_figures": "explain.gallery",
     "DataError": "explain.errors",
     "InputError": "explain.errors",
     "ModelError": "explain.errors",
