@@ -162,6 +162,30 @@ def test_api_reference_documents_every_public_name(built: Build) -> None:
     assert not missing, f"not in the API reference: {missing}"
 
 
+def test_teaching_figures_page_shows_every_figure_with_its_call(built: Build) -> None:
+    html = (built.site / "figures.html").read_text()
+    text = text_of(built.site / "figures.html")
+    saved = re.findall(r"Saved as (\w+\.png)", text)
+    assert len(saved) == len(set(saved)) >= 13, saved
+    assert html.count('<figure class="explain-figure"><img src="data:image/png;base64,') == len(saved)
+    for name in ("digit.png", "dropout_mask.png", "confusion_matrix.png", "unit_weights.png"):
+        assert name in saved
+    assert text.count("figures.") >= len(saved)  # the call under each figure
+
+
+def test_fashion_page_compares_the_same_model_on_clothes(built: Build) -> None:
+    from explain.data import DEBIAN_FASHION_DIR
+
+    text = " ".join(text_of(built.site / "fashion.html").split())
+    if not DEBIAN_FASHION_DIR.exists() and os.environ.get("EXPLAIN_DOCS_REQUIRED", "") in ("", "0"):
+        assert "Fashion-MNIST is not on this machine" in text  # says so, instead of failing the build
+        return
+    assert "Fashion-MNIST is not on this machine" not in text
+    mnist, fashion = map(float, re.search(r"test accuracy ([\d.]+) ([\d.]+)", text).groups())
+    assert 0.8 < fashion < mnist, (mnist, fashion)  # clothes are harder for the same model
+    assert "Ankle boot" in text and "Shirt" in text
+
+
 # -- the gate itself: a failing block fails the strict build --------------------------------------------
 
 
