@@ -16,8 +16,9 @@ returns it. Nothing here touches ``matplotlib.pyplot`` (so no global figure
 state, no GUI backend, nothing to close) and nothing imports TensorFlow: the
 explanation objects are read by duck typing (any object with the attributes a
 docstring lists will do), so figures can be drawn from saved results, in the
-docs build, or in a test, without Keras. In a notebook, a returned ``Figure``
-displays itself; elsewhere, `save` it.
+docs build, or in a test, without Keras. In a Jupyter notebook, run
+``%matplotlib inline`` once and a returned ``Figure`` displays itself (without
+it, Jupyter shows only ``<Figure size …>``); elsewhere, `save` it.
 """
 
 from __future__ import annotations
