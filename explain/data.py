@@ -327,11 +327,21 @@ def _validate(arrays: dict[str, np.ndarray], where: str, n_classes: int = 10) ->
 
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    # Opened here, not by np.load: NumPy leaves its own handle open when the zip is broken.
     try:
-        loaded = np.load(path, allow_pickle=False)
+        fh = open(path, "rb")  # noqa: SIM115 - closed by the with below
+    except OSError as e:
+        raise DataError(f"Could not open {path}: {e.strerror or e}. Check that it is readable.") from e
+    with fh:
+        return _read_npz_from(fh, path)
+
+
+def _read_npz_from(fh: io.BufferedReader, path: Path) -> dict[str, np.ndarray]:
+    try:
+        loaded = np.load(fh, allow_pickle=False)
     except ValueError as e:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
+        fh.seek(0)
+        head = fh.read(8)
         # NumPy calls anything that is neither zip nor .npy "pickled data": say what it really is.
         if "pickle" in str(e) and not head.startswith((b"\x80", b"\x93NUMPY")):
             raise DataError(
