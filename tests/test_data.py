@@ -410,6 +410,18 @@ def test_a_single_idx_file_names_its_folder(tmp_path: Path, small: dict[str, np.
     )
 
 
+def test_an_unreadable_file_says_so(tmp_path: Path, small: dict[str, np.ndarray], monkeypatch) -> None:
+    # As for a file without read permission (simulated: the tests may run as root, whom modes do not stop).
+    path = save_npz(tmp_path / "m.npz", **small)
+
+    def refuse(file: object, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(file))
+
+    monkeypatch.setattr(explain.data, "open", refuse, raising=False)  # shadows the builtin in explain.data only
+    message = data_error(path)
+    assert f"Could not open {path}: Permission denied. Check that it is readable." in message
+
+
 @pytest.mark.parametrize("word", ["smaple", "Sample", "mnist"])
 def test_a_misspelt_keyword_is_suggested(word: str) -> None:
     message = data_error(word)
