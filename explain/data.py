@@ -50,7 +50,10 @@ class Dataset(render.Rendered):
     """Train and test images with labels, in Keras's layout, and where they came from.
 
     The arrays are read-only uint8: ``x_*`` of shape ``(n, 28, 28)`` with values
-    0–255 and ``y_*`` of shape ``(n,)`` with labels 0–9.
+    0–255 and ``y_*`` of shape ``(n,)`` with labels 0–9. Made from your own
+    arrays, integer arrays (int64 labels, say) are converted to uint8 when every
+    value fits, so nothing changes; floats, booleans, other shapes and labels
+    out of range raise a `explain.errors.DataError` that names the problem and the fix.
 
     Attributes:
         name: ``"mnist"`` or ``"fashion_mnist"``.
@@ -66,6 +69,9 @@ class Dataset(render.Rendered):
             MNIST; ``None`` for the full data.
         test_index: the same for the test images.
 
+    Raises:
+        DataError: an array has the wrong dtype, shape or values.
+
     Examples:
         >>> import explain
         >>> data = explain.load_mnist("sample")
@@ -73,6 +79,10 @@ class Dataset(render.Rendered):
         ((6000, 28, 28), dtype('uint8'))
         >>> data.is_sample
         True
+        >>> mine = explain.Dataset("mnist", data.x_train[:10], data.y_train[:10].astype("int64"),
+        ...                        data.x_test[:5], data.y_test[:5], source="ten digits", origin="path")
+        >>> mine.y_train.dtype  # int64 labels 0–9 fit in uint8: converted
+        dtype('uint8')
     """
 
     name: str
@@ -87,6 +97,11 @@ class Dataset(render.Rendered):
     test_index: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        # A Dataset is always in Keras's layout, however it was made: integer arrays whose values fit are
+        # converted to uint8 (nothing is lost), anything else is refused with a DataError that says why.
+        arrays = {key: _as_uint8(key, getattr(self, key), len(self.class_names)) for key in SPLITS}
+        for key, array in _validate(arrays, "the Dataset", len(self.class_names)).items():
+            object.__setattr__(self, key, array)
         # Read-only views: the dataset cannot be changed through them, and the caller's arrays keep their flags.
         for key in (*SPLITS, "train_index", "test_index"):
             array = getattr(self, key)
@@ -210,8 +225,60 @@ def _notice(message: str) -> None:
     print(f"explain: {message}", file=sys.stderr)
 
 
+def _short(value: object) -> str:
+    """``value`` for a message: its repr when short, else its type (and shape): never a screenful of numbers."""
+    text = repr(value)
+    if len(text) <= 60:
+        return text
+    shape = getattr(value, "shape", None)
+    return f"a {type(value).__name__}" + (f" of shape {tuple(shape)}" if shape is not None else "")
+
+
+def _as_uint8(key: str, value: object, n_classes: int) -> object:
+    """An integer array whose values fit in uint8 (0–255 pixels, labels below ``n_classes``) as uint8; else as is."""
+    a = np.asarray(value) if isinstance(value, (np.ndarray, list, tuple)) else value
+    if not isinstance(a, np.ndarray) or a.dtype == np.uint8 or a.dtype == bool:
+        return a
+    if not np.issubdtype(a.dtype, np.integer):
+        return a  # floats and the rest: _validate refuses them, with the fix
+    top = 255 if key.startswith("x") else n_classes - 1
+    what = "pixel values 0–255" if key.startswith("x") else f"labels 0–{n_classes - 1}"
+    if a.size:
+        bad = (a < 0) | (a > top)
+        if bad.any():
+            i = tuple(int(j) for j in np.argwhere(bad)[0])
+            where = i[0] if len(i) == 1 else i
+            raise DataError(
+                f"Expected {what} in {key} in the Dataset. Received: "
+                + (f"a label {int(a[i])} at index {where} (labels count from 0)." if key.startswith("y") else
+                   f"a value {int(a[i])} at index {where}. Pass the raw 8-bit pixels.")
+            )  # fmt: skip
+    return a.astype(np.uint8)
+
+
+def _dtype_fix(key: str, a: np.ndarray) -> str:
+    """How to turn ``a`` into what ``key`` needs, for the end of a dtype message."""
+    if key.startswith("x") and np.issubdtype(a.dtype, np.floating) and a.size and np.nanmax(a) <= 1.0:
+        return (
+            f" Its values are 0–{float(np.nanmax(a)):g}: they look normalized already. Keep the raw 0–255 "
+            f"pixels (explain divides by 255 itself), e.g. (x * 255).round().astype('uint8'). "
+            f"Save the raw MNIST arrays, not normalized ones."
+        )
+    if key.startswith("y") and a.ndim == 2:
+        return ""  # the shape message says more
+    if np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer):
+        return f" Convert whole numbers with {key}.astype('uint8'). Save the raw MNIST arrays, not normalized ones."
+    return " Save the raw MNIST arrays, not normalized ones."
+
+
 def _validate(arrays: dict[str, np.ndarray], where: str, n_classes: int = 10) -> dict[str, np.ndarray]:
     """Check Keras's layout; raise a DataError that names the problem and the fix."""
+    for key in SPLITS:
+        if key in arrays and not isinstance(arrays[key], np.ndarray):
+            raise DataError(
+                f"Expected {key} to be a NumPy array in {where}. Received: {_short(arrays[key])}. "
+                f"Pass np.asarray({key})."
+            )
     missing = [k for k in SPLITS if k not in arrays]
     if missing:
         raise DataError(
@@ -221,33 +288,60 @@ def _validate(arrays: dict[str, np.ndarray], where: str, n_classes: int = 10) ->
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         for key, a in ((f"x_{split}", x), (f"y_{split}", y)):
-            if a.dtype != np.uint8:
+            if a.dtype != np.uint8 and not (key.startswith("y") and a.ndim == 2 and a.shape[1:] == (n_classes,)):
                 raise DataError(
-                    f"Expected {key} of dtype uint8 (pixel values 0–255, labels 0–9) in {where}. "
-                    f"Received: dtype {a.dtype}. Save the raw MNIST arrays, not normalized ones."
+                    f"Expected {key} of dtype uint8 (pixel values 0–255, labels 0–{n_classes - 1}) in {where}. "
+                    f"Received: dtype {a.dtype}.{_dtype_fix(key, a)}"
                 )
         if x.ndim != 3 or x.shape[1:] != (28, 28):
-            raise DataError(f"Expected x_{split} of shape (n, 28, 28) in {where}. Received: shape {x.shape}.")
+            hint = ""
+            if x.shape[-1:] == (784,):
+                hint = " They look flattened: reshape them with x.reshape(-1, 28, 28)."
+            elif x.ndim == 4 and x.shape[1:3] == (28, 28) and x.shape[3] in (1, 3, 4):
+                hint = " Drop the channel axis: x[..., 0]." if x.shape[3] == 1 else " Convert to greyscale first."
+            raise DataError(f"Expected x_{split} of shape (n, 28, 28) in {where}. Received: shape {x.shape}.{hint}")
         if y.ndim != 1 or y.shape[0] != x.shape[0]:
+            hint = ""
+            if y.ndim == 2 and y.shape[1] == n_classes:
+                hint = (
+                    " They look one-hot encoded; explain and sparse_categorical_crossentropy take one "
+                    "integer per image: pass y.argmax(axis=1).astype('uint8')."
+                )
+            elif y.ndim == 2 and y.shape[1] == 1:
+                hint = " Drop the extra axis with y.ravel()."
+            elif y.ndim == 1:
+                hint = f" Pass the labels of the same images: x_{split} has {x.shape[0]:,}."
             raise DataError(
                 f"Expected y_{split} of shape ({x.shape[0]},), one label per image, in {where}. "
-                f"Received: shape {y.shape}."
+                f"Received: shape {y.shape}.{hint}"
             )
         if x.shape[0] == 0:
             raise DataError(f"Expected at least one image in x_{split} in {where}. Received: none.")
         if y.max() >= n_classes:
+            i = int(np.argmax(y >= n_classes))
             raise DataError(
-                f"Expected labels 0–{n_classes - 1} in y_{split} in {where}. Received: a label {int(y.max())}."
+                f"Expected labels 0–{n_classes - 1} in y_{split} in {where}. Received: a label {int(y[i])} "
+                f"at index {i} (labels count from 0)."
             )
     return {k: arrays[k] for k in SPLITS}
 
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    # Opened here, not by np.load: NumPy leaves its own handle open when the zip is broken.
     try:
-        loaded = np.load(path, allow_pickle=False)
+        fh = open(path, "rb")  # noqa: SIM115 - closed by the with below
+    except OSError as e:
+        raise DataError(f"Could not open {path}: {e.strerror or e}. Check that it is readable.") from e
+    with fh:
+        return _read_npz_from(fh, path)
+
+
+def _read_npz_from(fh: io.BufferedReader, path: Path) -> dict[str, np.ndarray]:
+    try:
+        loaded = np.load(fh, allow_pickle=False)
     except ValueError as e:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
+        fh.seek(0)
+        head = fh.read(8)
         # NumPy calls anything that is neither zip nor .npy "pickled data": say what it really is.
         if "pickle" in str(e) and not head.startswith((b"\x80", b"\x93NUMPY")):
             raise DataError(
@@ -284,8 +378,10 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
             raise DataError(f"Could not read {path}: {e}. The file is truncated or corrupt.") from e
 
 
-def _read_path(path: str | os.PathLike[str], n_classes: int = 10) -> dict[str, np.ndarray]:
-    """Read a Keras-layout ``.npz`` or a folder of the four idx files."""
+def _read_path(
+    path: str | os.PathLike[str], n_classes: int = 10, keywords: tuple[str, ...] = ()
+) -> dict[str, np.ndarray]:
+    """Read a Keras-layout ``.npz`` or a folder of the four idx files (``keywords``: the loader's words, for hints)."""
     p = Path(path).expanduser()
     if p.is_dir():
         files = find_idx_files(p)
@@ -297,10 +393,62 @@ def _read_path(path: str | os.PathLike[str], n_classes: int = 10) -> dict[str, n
             )
         arrays = {key: read_idx(f) for key, f in files.items()}
     elif p.is_file():
+        if p.name.endswith(("-ubyte", "-ubyte.gz")):
+            raise DataError(
+                f"Expected a .npz file or a folder of the four idx files. Received: the single idx file {p}. "
+                f"Pass the folder that holds it and the other three: {p.parent}."
+            )
         arrays = _read_npz(p)
     else:
-        raise DataError(f"Expected a .npz file or a folder of idx files. Received: {p}, which does not exist.")
+        hint = ""
+        if len(p.parts) == 1 and not p.suffix:  # a bare word: perhaps a misspelt keyword
+            hint = f" Or did you mean one of {', '.join(repr(w) for w in keywords)}?" if keywords else ""
+        raise DataError(f"Expected a .npz file or a folder of idx files. Received: {p}, which does not exist.{hint}")
     return _validate(arrays, str(p), n_classes)
+
+
+def _not_a_source_hint(value: object) -> str:
+    """A fix for the usual non-source passed as a source: arrays, or what Keras's load_data returned."""
+    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+        return (
+            " That looks like what keras.datasets.mnist.load_data() returns: wrap the arrays with "
+            "(x_train, y_train), (x_test, y_test) = value; explain.Dataset('mnist', x_train, y_train, x_test, "
+            "y_test, source='keras', origin='path')."
+        )
+    if isinstance(value, (np.ndarray, list, tuple)):
+        return (
+            " To use your own arrays, make a Dataset: explain.Dataset('mnist', x_train, y_train, x_test, "
+            "y_test, source='mine', origin='path')."
+        )
+    return ""
+
+
+def as_dataset(data: object, where: str = "data") -> Dataset:
+    """``data`` if it is a `Dataset`; else a DataError that says what to pass instead.
+
+    Examples:
+        >>> import explain
+        >>> as_dataset(explain.load_mnist("sample")).name
+        'mnist'
+        >>> try:
+        ...     as_dataset("sample")
+        ... except explain.errors.DataError as e:
+        ...     print(e)
+        Expected data to be an explain.Dataset. Received: 'sample'. Load it first: explain.load_mnist('sample').
+    """
+    if isinstance(data, Dataset):
+        return data
+    fix = ""
+    if isinstance(data, (str, os.PathLike)):
+        fix = f" Load it first: explain.load_mnist({os.fspath(data)!r})."
+    elif type(data).__module__.startswith("tensorflow"):  # a tf.data.Dataset, a tensor
+        fix = (
+            " A tf.data.Dataset cannot be taken apart image by image here: make an explain.Dataset from "
+            "NumPy arrays, or call model.fit on it directly."
+        )
+    else:
+        fix = _not_a_source_hint(data) or " Load one with explain.load_mnist()."
+    raise DataError(f"Expected {where} to be an explain.Dataset. Received: {_short(data)}.{fix}")
 
 
 def _keras_home() -> Path:
@@ -357,13 +505,18 @@ def load_mnist(source: str | os.PathLike[str] = "auto", *, download: bool = True
         (5, (2000, 28, 28))
     """
     if not isinstance(source, (str, os.PathLike)):
-        raise DataError(f"Expected source to be 'auto', 'sample', 'keras' or a path. Received: {source!r}.")
+        raise DataError(
+            f"Expected source to be 'auto', 'sample', 'keras' or a path. Received: {_short(source)}."
+            + _not_a_source_hint(source)
+        )
     src = os.fspath(source)
     if src == "sample":
         return _sample_dataset()
     if src not in ("auto", "keras"):
         p = Path(src).expanduser()
-        return Dataset("mnist", **_read_path(p), source=f"file {p}", origin="path")
+        return Dataset(
+            "mnist", **_read_path(p, keywords=("auto", "sample", "keras")), source=f"file {p}", origin="path"
+        )
     if src == "auto":
         env = os.environ.get(MNIST_ENV)
         if env:
@@ -371,7 +524,14 @@ def load_mnist(source: str | os.PathLike[str] = "auto", *, download: bool = True
             return Dataset("mnist", **_read_path(p), source=f"file {p} (from ${MNIST_ENV})", origin="env")
     cache = _keras_home() / "datasets" / "mnist.npz"
     if cache.is_file():
-        return Dataset("mnist", **_read_path(cache), source=f"Keras's cache {cache}", origin="keras-cache")
+        try:
+            arrays = _read_path(cache)
+        except DataError as e:  # a download cut short by a crash, say: name the file to delete
+            raise DataError(
+                f"{e} This is Keras's cached download: delete {cache} so that Keras downloads it again, "
+                f"or use source='sample' to work offline."
+            ) from e.__cause__
+        return Dataset("mnist", **arrays, source=f"Keras's cache {cache}", origin="keras-cache")
     if download:
         arrays = _keras_download("mnist")
         if arrays is not None:
@@ -434,12 +594,16 @@ def load_fashion_mnist(source: str | os.PathLike[str] = "auto", *, download: boo
         'Ankle boot'
     """
     if not isinstance(source, (str, os.PathLike)):
-        raise DataError(f"Expected source to be 'auto', 'debian', 'keras' or a path. Received: {source!r}.")
+        raise DataError(
+            f"Expected source to be 'auto', 'debian', 'keras' or a path. Received: {_short(source)}."
+            + _not_a_source_hint(source)
+        )
     src = os.fspath(source)
     name, classes = "fashion_mnist", FASHION_CLASSES
     if src not in ("auto", "debian", "keras"):
         p = Path(src).expanduser()
-        return Dataset(name, **_read_path(p), source=f"file {p}", origin="path", class_names=classes)
+        arrays = _read_path(p, keywords=("auto", "debian", "keras"))
+        return Dataset(name, **arrays, source=f"file {p}", origin="path", class_names=classes)
     if src == "auto" and os.environ.get(FASHION_ENV):
         p = Path(os.environ[FASHION_ENV]).expanduser()
         return Dataset(

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from explain import render
-from explain.data import Dataset
+from explain.data import Dataset, as_dataset
 from explain.normalization import normalize
+from explain.training import check_model_for_data, check_positive_int, check_seed
 
 CONFIDENT = 0.99  # a prediction with at least this probability counts as "confident"
 
@@ -136,6 +137,11 @@ def evaluate(model: Any, data: Dataset, *, batch_size: int = 256) -> Evaluation:
     Returns:
         An `Evaluation`.
 
+    Raises:
+        DataError: ``data`` is not a `explain.Dataset`.
+        ModelError: the model cannot take the data (see `explain.training.check_model_for_data`).
+        ValueError: the model is not compiled, or ``batch_size`` is not a positive integer.
+
     Examples:
         >>> import explain
         >>> data = explain.load_mnist("sample")
@@ -143,6 +149,9 @@ def evaluate(model: Any, data: Dataset, *, batch_size: int = 256) -> Evaluation:
         >>> int(e.matrix.sum()), round(float(e.per_class_accuracy.mean()), 2) > 0.8
         (2000, True)
     """
+    data = as_dataset(data)
+    batch_size = check_positive_int("batch_size", batch_size)
+    check_model_for_data(model, data, doing="evaluate")
     x = normalize(data.x_test)
     y = np.asarray(data.y_test)
     scores = model.evaluate(x, y, verbose=0, return_dict=True, batch_size=batch_size)
@@ -247,6 +256,9 @@ def accuracy_gap(
     """
     from explain.tracing import trace
 
+    data = as_dataset(data)
+    batch_size, seed = check_positive_int("batch_size", batch_size), check_seed(seed)
+    check_model_for_data(model, data, doing="accuracy_gap", compiled=False)
     x, y = normalize(data.x_train), np.asarray(data.y_train)
     on = np.concatenate(
         [

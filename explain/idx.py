@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from explain._files import atomic_write_bytes
 from explain.errors import DataError
 
 # The four files of a split folder, as Yann LeCun's page and Debian name them.
@@ -69,15 +70,17 @@ def read_idx(path: str | Path) -> np.ndarray:
 
 
 def write_idx(path: str | Path, array: np.ndarray) -> Path:
-    """Write a uint8 array as an idx file (gzipped when ``path`` ends in ``.gz``)."""
+    """Write a uint8 array as an idx file (gzipped when ``path`` ends in ``.gz``), atomically.
+
+    Readers see the old file or the new one, never a half-written one (see `explain._files.atomic_write_bytes`).
+    """
     array = np.ascontiguousarray(array, dtype=np.uint8)
     header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(">" + "I" * array.ndim, *array.shape)
     path = Path(path)
     payload = header + array.tobytes()
     if path.suffix == ".gz":
         payload = gzip.compress(payload, mtime=0)
-    path.write_bytes(payload)
-    return path
+    return atomic_write_bytes(path, payload)
 
 
 def find_idx_files(folder: str | Path) -> dict[str, Path] | None:

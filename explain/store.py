@@ -10,8 +10,14 @@ first hex digits of its own SHA-256, so it never changes once written) and
 ``<key>.json`` (settings, history, test scores and that file's name and full
 SHA-256). Both are written to a temporary file and renamed into place, the
 JSON last, so a crash or Ctrl-C never leaves an entry that is later read half
-written; a model file whose checksum does not match is ignored and rebuilt.
-Models load with Keras's ``safe_mode=True`` (no arbitrary code). The folder is
+written; a model file whose checksum does not match, or metadata that is not
+what explain wrote, is ignored with a warning and rebuilt. Models load with
+Keras's ``safe_mode=True`` (no arbitrary code; nothing is unpickled). Two
+processes that fill the same entry at once both succeed: the commits (rename,
+JSON, removal of the model file the JSON no longer names) take turns under a
+lock on the folder itself (``flock``, where the platform has it), so one model
+file and one JSON remain. A full or read-only disk costs the cache, not the
+model: ``trained`` warns and returns the model it trained. The folder is
 ``$EXPLAIN_CACHE`` or the platform's cache folder (``~/.cache/explain`` on
 Linux, ``~/Library/Caches/explain`` on macOS, ``%LOCALAPPDATA%\\explain\\Cache``
 on Windows).
@@ -19,12 +25,17 @@ on Windows).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import math
 import os
+import re
 import sys
 import tempfile
+import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +45,7 @@ from explain.data import Dataset, load_mnist
 
 CACHE_ENV = "EXPLAIN_CACHE"
 FORMAT = 1  # bump when what an entry holds changes
+STALE_SECONDS = 3600  # a temporary file this old was left by a process that died while saving
 
 
 def cache_dir() -> Path:
@@ -111,23 +123,102 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+@contextlib.contextmanager
+def _folder_lock(folder: Path, *, shared: bool = False) -> Iterator[None]:
+    """Hold a lock on ``folder`` itself: exclusive for a commit, shared for a load.
+
+    ``flock`` on the folder's own descriptor leaves no lock file behind and is
+    released by the system if the process dies. Where there is no ``flock``
+    (Windows, some network file systems) this does nothing: every file is still
+    written atomically, and at worst a race leaves one extra model file.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):  # a file system without flock: go on unlocked
+            fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _first_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0] if lines else type(e).__name__
+
+
+def _check_meta(meta: Any, key: str) -> dict[str, Any]:
+    """``meta`` if it is what `_save` writes for ``key``; else a ValueError that says what is wrong."""
+
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    if not isinstance(meta, dict):
+        raise ValueError(f"its metadata is a JSON {type(meta).__name__}, not an object")
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"format {meta.get('format')!r}, not {FORMAT}")
+    name = meta.get("model_file")
+    # Only a file of its own, in the cache folder: never a path the JSON could point anywhere else.
+    if not isinstance(name, str) or not re.fullmatch(rf"{key}-[0-9a-f]{{12}}\.keras", name):
+        raise ValueError(f"it names the model file {name!r}, which is not one of its own")
+    if not isinstance(meta.get("model_sha256"), str) or not re.fullmatch(r"[0-9a-f]{64}", meta["model_sha256"]):
+        raise ValueError("its model checksum is missing")
+    history = meta.get("history")
+    if not isinstance(history, dict) or not all(
+        isinstance(v, list) and all(number(x) for x in v) for v in history.values()
+    ):
+        raise ValueError("its training history is missing or not numbers")
+    for field in ("test_loss", "test_accuracy"):
+        if not number(meta.get(field)):
+            raise ValueError(f"its {field} is missing or not a number")
+    return meta
+
+
 def _load(folder: Path, key: str) -> tuple[Any, dict[str, Any], Path] | None:
-    """The entry for ``key`` if it is complete and intact, else None."""
+    """The entry for ``key`` if it is complete and intact; None (with a warning if it is damaged) otherwise."""
     from explain._tf import keras
 
     meta_path = folder / f"{key}.json"
-    try:
-        meta = json.loads(meta_path.read_text())
-        model_path = folder / meta["model_file"]
-        if meta.get("format") != FORMAT or _file_sha256(model_path) != meta["model_sha256"]:
-            raise ValueError("checksum or format mismatch")
-        model = keras().models.load_model(model_path, safe_mode=True)
-    except (FileNotFoundError, NotADirectoryError):  # no entry yet (or no cache folder at all)
+    if not meta_path.is_file():  # no entry yet (or no cache folder at all)
         return None
-    except Exception as e:  # a corrupt or truncated entry: say so, then rebuild it
-        warnings.warn(f"explain: the cached model {key} is damaged ({e}); training it again.", stacklevel=3)
-        return None
+    with _folder_lock(folder, shared=True):  # no commit can remove the model file while it loads
+        try:
+            meta = _check_meta(json.loads(meta_path.read_text(encoding="utf-8")), key)
+            model_path = folder / meta["model_file"]
+            if not model_path.is_file():
+                raise ValueError(f"its model file {model_path.name} is missing")
+            if _file_sha256(model_path) != meta["model_sha256"]:
+                raise ValueError(f"{model_path.name} does not match its checksum: truncated or changed")
+            model = keras().models.load_model(model_path, safe_mode=True)
+        except FileNotFoundError:  # removed between the check and the read: as if never there
+            return None
+        except Exception as e:  # a corrupt, truncated or unsafe entry: say so, then rebuild it
+            warnings.warn(
+                f"explain: the cached model {meta_path} is damaged ({_first_line(e)}); training it again.",
+                stacklevel=3,
+            )
+            return None
     return model, meta, model_path
+
+
+def _tidy(folder: Path, key: str, keep: Path) -> None:
+    """Remove the model files of ``key`` that its JSON no longer names, and temporary files left by a crash."""
+    for path in folder.glob(f"{key}-*.keras"):
+        if path != keep:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    for path in folder.glob(f".{key}.*"):
+        with contextlib.suppress(OSError):
+            if time.time() - path.stat().st_mtime > STALE_SECONDS:
+                path.unlink()
 
 
 def _save(model: Any, folder: Path, key: str, meta: dict[str, Any]) -> Path:
@@ -142,14 +233,20 @@ def _save(model: Any, folder: Path, key: str, meta: dict[str, Any]) -> Path:
         usual_permissions(tmp)
         sha = _file_sha256(tmp)
         model_path = folder / f"{key}-{sha[:12]}.keras"
-        os.replace(tmp, model_path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    # The JSON is the commit point: readers only follow it to a complete, checksummed model file.
-    atomic_write_text(
-        folder / f"{key}.json", json.dumps({**meta, "model_file": model_path.name, "model_sha256": sha}, indent=1)
-    )
+        with _folder_lock(folder):  # one commit at a time, so the clean-up below never removes a new entry
+            existed = model_path.exists()
+            os.replace(tmp, model_path)
+            try:
+                # The JSON is the commit point: readers only follow it to a complete, checksummed model file.
+                text = json.dumps({**meta, "model_file": model_path.name, "model_sha256": sha}, indent=1)
+                atomic_write_text(folder / f"{key}.json", text)
+            except BaseException:  # full disk, Ctrl-C: no model file without its JSON
+                if not existed:
+                    model_path.unlink(missing_ok=True)
+                raise
+            _tidy(folder, key, keep=model_path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a half-written model; already renamed away when all went well
     return model_path
 
 
@@ -179,6 +276,14 @@ def trained(
     Returns:
         A `Trained`: the model, its history and its test scores.
 
+    Raises:
+        ValueError: bad epochs, batch size, seed, cache or model settings.
+        DataError: ``data`` cannot be loaded (see `explain.load_mnist`).
+
+    Warns:
+        UserWarning: the cached entry is damaged (it is trained again), or the
+            model could not be cached (it is still returned).
+
     Examples:
         >>> import explain
         >>> t = explain.trained("sample", epochs=1)  # trains once, then loads in seconds
@@ -186,8 +291,15 @@ def trained(
         (407050, True)
     """
     from explain.model import seed_model
-    from explain.training import train
+    from explain.training import check_positive_int, check_seed, train
 
+    epochs, batch_size, seed = (
+        check_positive_int("epochs", epochs),
+        check_positive_int("batch_size", batch_size),
+        check_seed(seed),
+    )
+    if not isinstance(cache, (bool, str, os.PathLike)):
+        raise ValueError(f"Expected cache to be True, False or a folder. Received: cache={cache!r}")
     ds = data if isinstance(data, Dataset) else load_mnist(data)
     settings = {
         "format": FORMAT, "data": ds.name, "data_fingerprint": ds.fingerprint, "epochs": epochs, "seed": seed,
@@ -215,8 +327,14 @@ def trained(
     if folder is not None:
         try:
             path = _save(model, folder, key, meta)
-        except OSError as e:  # read-only or full disk: the model is still good, just not cached
-            warnings.warn(f"explain: could not cache the trained model in {folder} ({e}).", stacklevel=2)
+        except Exception as e:  # read-only or full disk: the model is still good, just not cached
+            warnings.warn(
+                f"explain: could not cache the trained model in {folder} ({_first_line(e)}). The model is "
+                f"trained and returned, but the next call will train it again. To cache it, free some disk "
+                f"space or make the folder writable, set ${CACHE_ENV} to another folder, or pass cache=False "
+                f"to skip the cache.",
+                stacklevel=2,
+            )
     return Trained(model, run.history, meta["test_loss"], meta["test_accuracy"], settings, key, False, path)
 
 

@@ -20,6 +20,7 @@ activation, so memory stays flat however many epochs run.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from explain import render
-from explain.data import Dataset
+from explain.data import Dataset, as_dataset
+from explain.errors import ModelError
 from explain.normalization import normalize
 
 BATCH_SIZE = 32  # Keras's default for fit, as in the tutorial
@@ -46,6 +48,94 @@ def steps_per_epoch(n_samples: int, batch_size: int = BATCH_SIZE) -> int:
     if n_samples < 0 or batch_size < 1:
         raise ValueError(f"Expected n_samples >= 0 and batch_size >= 1. Received: {n_samples}, {batch_size}.")
     return math.ceil(n_samples / batch_size)
+
+
+def check_positive_int(name: str, value: Any) -> int:
+    """``value`` as an int if it is a positive integer (not a bool); else a ValueError naming ``name``.
+
+    Examples:
+        >>> check_positive_int("epochs", 5)
+        5
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"Expected {name} to be a positive integer. Received: {name}={value!r}")
+    return int(value)
+
+
+def check_seed(seed: Any) -> int:
+    """``seed`` as an int if it is a non-negative integer (Keras's seeds are 0 … 2**32 - 1).
+
+    Examples:
+        >>> check_seed(0)
+        0
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise ValueError(f"Expected seed to be an integer from 0 to 2**32 - 1. Received: seed={seed!r}")
+    return int(seed)
+
+
+def _loss_name(loss: Any) -> str:
+    if isinstance(loss, str):
+        return loss
+    return str(getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__)
+
+
+def check_model_for_data(model: Any, data: Dataset, *, doing: str = "train", compiled: bool = True) -> None:
+    """Refuse, with the fix, a model that cannot ``doing`` on ``data`` before TensorFlow fails deep inside.
+
+    Checks that ``model`` is a Keras model that takes 28×28 images and has an
+    output per class and, with ``compiled``, that it is compiled with a loss that
+    takes one integer label per image.
+
+    Raises:
+        ModelError: not a Keras model; the wrong input shape, too few outputs, or a one-hot loss.
+        ValueError: the model is not compiled.
+
+    Examples:
+        >>> import explain
+        >>> check_model_for_data(explain.seed_model(), explain.load_mnist("sample"))  # fine: no error
+    """
+    from explain._tf import keras
+
+    if not isinstance(model, keras().Model):
+        raise ModelError(f"Expected a Keras model such as explain.seed_model(). Received: {type(model).__name__}.")
+    if compiled and (getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None):
+        raise ValueError(
+            "Expected a compiled model. Received: a model without an optimizer. "
+            "Call model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])."
+        )
+    name = getattr(model, "name", "model")
+    try:
+        in_shape, out_shape = tuple(model.inputs[0].shape[1:]), tuple(model.outputs[0].shape)
+    except (AttributeError, IndexError, TypeError, ValueError):  # a subclassed model not built yet: Keras checks
+        return
+    image = data.x_train.shape[1:]  # (28, 28)
+    if len(in_shape) != len(image) or any(d is not None and d != e for d, e in zip(in_shape, image)):
+        hint = (
+            " Start it with keras.Input((28, 28)) and a Flatten layer, as the tutorial does."
+            if in_shape == (784,) else " Start it with keras.Input((28, 28))."
+        )  # fmt: skip
+        raise ModelError(
+            f"Expected model '{name}' to take images of shape {image}, as the Dataset holds. "
+            f"Received: a model whose input shape is {in_shape}.{hint}"
+        )
+    classes = len(data.class_names)
+    units = out_shape[-1] if out_shape else None
+    top = int(max(data.y_train.max(), data.y_test.max()))
+    if units is not None and units <= top:
+        raise ModelError(
+            f"Expected model '{name}' to have one output per class: {classes} for labels 0–{classes - 1}. "
+            f"Received: a model with {units} output{'s' if units != 1 else ''}, so label {top} has none "
+            f"(TensorFlow would stop with InvalidArgumentError). End it with "
+            f"keras.layers.Dense({classes}, activation='softmax')."
+        )
+    loss = _loss_name(getattr(model, "loss", None))
+    if compiled and loss in ("categorical_crossentropy", "CategoricalCrossentropy"):
+        raise ModelError(
+            f"Expected a model compiled with loss='sparse_categorical_crossentropy': explain.{doing} passes one "
+            f"integer label per image (7). Received: loss='{loss}', which wants one-hot rows "
+            f"([0, 0, 0, 0, 0, 0, 0, 1, 0, 0]). Compile with loss='sparse_categorical_crossentropy'."
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -251,8 +341,16 @@ class TrainingRun(render.Rendered):
 
     @classmethod
     def from_recorder(
-        cls, recorder: Any, history: dict[str, list[float]], *, n_samples: int, epochs: int, batch_size: int,
-        seed: int, validation_split: float = 0.0, data: str = "",
+        cls,
+        recorder: Any,
+        history: dict[str, list[float]],
+        *,
+        n_samples: int,
+        epochs: int,
+        batch_size: int,
+        seed: int,
+        validation_split: float = 0.0,
+        data: str = "",
     ) -> TrainingRun:
         """A run from what a :class:`Recorder` saw during ``fit`` and the history ``fit`` returned.
 
@@ -374,7 +472,9 @@ def train(
         A `TrainingRun`.
 
     Raises:
-        ValueError: bad epochs, batch size or validation split; a model that is not compiled.
+        ValueError: bad epochs, batch size, seed or validation split; a model that is not compiled.
+        ModelError: the model cannot take the data (see `check_model_for_data`).
+        DataError: ``data`` is not a `explain.Dataset`.
 
     Examples:
         >>> import explain
@@ -385,29 +485,47 @@ def train(
     """
     from explain._tf import keras
 
-    for name, value in (("epochs", epochs), ("batch_size", batch_size), ("probe_size", probe_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"Expected {name} to be a positive integer. Received: {name}={value!r}")
-    if not 0 <= validation_split < 1:
+    data = as_dataset(data)
+    epochs = check_positive_int("epochs", epochs)
+    batch_size = check_positive_int("batch_size", batch_size)
+    probe_size = check_positive_int("probe_size", probe_size)
+    seed = check_seed(seed)
+    real = isinstance(validation_split, (int, float, np.integer, np.floating)) and not isinstance(
+        validation_split, bool
+    )
+    if not real or not 0 <= validation_split < 1:
         raise ValueError(f"Expected validation_split in [0, 1). Received: validation_split={validation_split!r}")
-    if getattr(model, "optimizer", None) is None:
+    n = len(data.y_train)
+    if validation_split and not 0 < math.floor(n * (1 - validation_split)) < n:  # Keras's own split
         raise ValueError(
-            "Expected a compiled model. Received: a model without an optimizer. "
-            "Call model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])."
+            f"Expected validation_split to leave images both to train on and to validate on. Received: "
+            f"validation_split={validation_split!r} of {n:,} images. Use a split between {1 / n:.2g} and "
+            f"{1 - 1 / n:.2g}, or more data."
         )
+    check_model_for_data(model, data, doing="train")
     k = keras()
     x = normalize(data.x_train)
     recorder = __getattr__("Recorder")(normalize(data.x_test[:probe_size]), record_every=record_every)
     k.utils.set_random_seed(seed)  # fit's shuffling and Dropout masks: same seed, same run
-    fit = model.fit(
-        x,
-        np.asarray(data.y_train),
-        epochs=epochs,
-        batch_size=batch_size,
-        validation_split=validation_split,
-        callbacks=[recorder],
-        verbose=verbose,
-    )
+    try:
+        fit = model.fit(
+            x,
+            np.asarray(data.y_train),
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_split=validation_split,
+            callbacks=[recorder],
+            verbose=verbose,
+        )
+    except KeyboardInterrupt:
+        # Ctrl-C: say what state the model is in (fit changed it in place), then stop as asked.
+        print(
+            f"explain: training interrupted after {recorder._step} of "
+            f"{epochs * steps_per_epoch(len(x) - int(len(x) * validation_split), batch_size)} steps; "
+            f"the model keeps the weights it had then (partly trained). Nothing was saved.",
+            file=sys.stderr,
+        )
+        raise
     return TrainingRun.from_recorder(
         recorder, fit.history, n_samples=len(x), epochs=epochs, batch_size=batch_size, seed=seed,
         validation_split=validation_split, data=data.source,

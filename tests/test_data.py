@@ -15,6 +15,7 @@ import re
 import shutil
 import socket
 import struct
+import threading
 import time
 import zipfile
 import zlib
@@ -325,6 +326,121 @@ def test_auto_falls_back_to_sample_when_download_fails_offline(
     assert socket.getdefaulttimeout() == timeout_before  # the short download timeout is undone
     notices = [line for line in capsys.readouterr().err.splitlines() if line.startswith("explain:")]
     assert len(notices) == 1 and "EXPLAIN_MNIST" in notices[0]
+
+
+@pytest.fixture
+def black_hole(monkeypatch: pytest.MonkeyPatch):
+    """A network that hangs: every connection reaches a local server that accepts it and never says a word.
+
+    Unlike ``no_network`` (which fails at once), this is the offline machine whose packets go nowhere, or a
+    captive portal: only a timeout ends the wait. Yields the connections the server accepted.
+    """
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.settimeout(0.1)
+    port = server.getsockname()[1]
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])  # kept open, never answered
+            except (TimeoutError, OSError):
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def connect(self: socket.socket, address: object) -> None:
+        real_connect(self, ("127.0.0.1", port))
+
+    def getaddrinfo(host: object, port_: object, *args: object, **kwargs: object):
+        return real_getaddrinfo("127.0.0.1", port_, socket.AF_INET, *args[1:], **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield accepted
+    monkeypatch.undo()
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+def test_a_network_that_hangs_ends_at_the_sample_after_the_timeout(
+    keras_imported: None, isolated: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    black_hole: list[socket.socket],
+) -> None:  # fmt: skip
+    monkeypatch.setattr("keras.src.backend.config._KERAS_DIR", str(isolated))
+    monkeypatch.setattr(explain.data, "DOWNLOAD_TIMEOUT", 0.5)  # short, so the test is quick
+    capsys.readouterr()
+    start = time.perf_counter()
+    data = explain.load_mnist(download=True)
+    elapsed = time.perf_counter() - start
+    assert black_hole, "the download never reached the (silent) network"
+    assert data.origin == "sample"
+    assert elapsed < 60  # a generous guard: without the timeout the download would wait for ever
+    datasets = isolated / "datasets"
+    assert not datasets.exists() or list(datasets.iterdir()) == []  # no partial download left behind
+    notices = [line for line in capsys.readouterr().err.splitlines() if line.startswith("explain:")]
+    assert len(notices) == 1 and "no network" in notices[0] and "EXPLAIN_MNIST" in notices[0]
+
+
+def test_a_damaged_keras_cache_says_which_file_to_delete(isolated: Path, small: dict[str, np.ndarray]) -> None:
+    (isolated / "datasets").mkdir()
+    raw = save_npz(isolated / "full.npz", **small).read_bytes()
+    cache = isolated / "datasets" / "mnist.npz"
+    cache.write_bytes(raw[: len(raw) // 3])  # a download cut short by a crash
+    for source in ("auto", "keras"):
+        message = data_error(source)
+        assert "Is the file complete?" in message
+        assert f"delete {cache} so that Keras downloads it again" in message and "source='sample'" in message
+
+
+def test_a_single_idx_file_names_its_folder(tmp_path: Path, small: dict[str, np.ndarray]) -> None:
+    folder = save_idx_folder(tmp_path / "idx", small)
+    message = data_error(folder / "train-images-idx3-ubyte.gz")
+    assert (
+        "Received: the single idx file" in message
+        and f"Pass the folder that holds it and the other three: {folder}" in message
+    )
+
+
+def test_an_unreadable_file_says_so(tmp_path: Path, small: dict[str, np.ndarray], monkeypatch) -> None:
+    # As for a file without read permission (simulated: the tests may run as root, whom modes do not stop).
+    path = save_npz(tmp_path / "m.npz", **small)
+
+    def refuse(file: object, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(file))
+
+    monkeypatch.setattr(explain.data, "open", refuse, raising=False)  # shadows the builtin in explain.data only
+    message = data_error(path)
+    assert f"Could not open {path}: Permission denied. Check that it is readable." in message
+
+
+@pytest.mark.parametrize("word", ["smaple", "Sample", "mnist"])
+def test_a_misspelt_keyword_is_suggested(word: str) -> None:
+    message = data_error(word)
+    assert f"Received: {word}, which does not exist. Or did you mean one of 'auto', 'sample', 'keras'?" in message
+
+
+def test_a_path_with_folders_gets_no_keyword_hint(tmp_path: Path) -> None:
+    assert "did you mean" not in data_error(tmp_path / "mnist.npz")
+
+
+def test_arrays_or_keras_tuples_as_a_source_get_a_short_message_and_the_fix(sample: explain.Dataset) -> None:
+    x = np.array(sample.x_train)
+    message = data_error(x)
+    assert "Received: a ndarray of shape (6000, 28, 28)." in message and "explain.Dataset('mnist'" in message
+    assert len(message) < 400  # never a screenful of pixel values
+    message = data_error(((x, sample.y_train), (sample.x_test, sample.y_test)))
+    assert "Received: a tuple." in message and "keras.datasets.mnist.load_data()" in message
+    with pytest.raises(DataError, match=r"Received: a tuple\. That looks like"):
+        explain.load_fashion_mnist(((x, sample.y_train), (sample.x_test, sample.y_test)))
 
 
 def test_source_must_be_a_string_or_path() -> None:

@@ -279,3 +279,21 @@ def test_find_idx_files_ignores_folders_with_the_right_name(tmp_path: Path) -> N
 
 def test_find_idx_files_missing_folder(tmp_path: Path) -> None:
     assert find_idx_files(tmp_path / "absent") is None
+
+
+def test_write_idx_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A full disk (ENOSPC at the flush) while a file is rewritten: the old file stays whole, no temporary is left.
+    import errno
+    import os
+
+    path = write_idx(tmp_path / "labels-idx1-ubyte", np.array([5, 0, 4], dtype=np.uint8))
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match="No space left"):
+        write_idx(path, np.arange(10, dtype=np.uint8))
+    monkeypatch.undo()
+    np.testing.assert_array_equal(read_idx(path), [5, 0, 4])
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -137,3 +143,325 @@ def test_the_tutorial_accuracy_is_reproduced_on_full_mnist(full_mnist_path) -> N
     t = explain.trained(data, epochs=5, seed=0)
     assert t.test_accuracy >= 0.977, t
     assert len(t.history["loss"]) == 5 and t.history["loss"][-1] < t.history["loss"][0]
+
+
+# -- damaged, unsafe and foreign entries ---------------------------------------------------------------------
+
+
+def _fix_checksum(meta_path: Path, model_file: Path) -> None:
+    """Make the JSON vouch for whatever the model file now holds, as an attacker (or a bad copy) could."""
+    meta = json.loads(meta_path.read_text())
+    meta["model_sha256"] = store._file_sha256(model_file)
+    meta_path.write_text(json.dumps(meta))
+
+
+class CreatesFileWhenUnpickled:
+    """Unpickling this object creates ``path``: proof that a loader ran pickle."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (str(self.path), "w"))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(lambda raw: b"\x00" * len(raw), id="zeros"),
+        pytest.param(lambda raw: b"not a zip file at all\n", id="text"),
+        pytest.param(lambda raw: raw[: len(raw) // 2], id="half"),
+        pytest.param(lambda raw: raw[:100] + bytes(b ^ 0x5A for b in raw[100:400]) + raw[400:], id="flipped"),
+    ],
+)
+def test_a_corrupt_model_file_with_a_matching_checksum_is_rebuilt(tiny, tmp_path, content) -> None:
+    explain.trained(tiny, epochs=1, cache=tmp_path)
+    meta_path, model_file = _entry(tmp_path)
+    model_file.write_bytes(content(model_file.read_bytes()))
+    _fix_checksum(meta_path, model_file)
+    with pytest.warns(UserWarning, match=r"explain: the cached model .*\.json is damaged \(.+\); training it again"):
+        again = explain.trained(tiny, epochs=1, cache=tmp_path)
+    assert not again.from_cache and again.model.count_params() == 407_050
+    assert explain.trained(tiny, epochs=1, cache=tmp_path).from_cache
+    assert len(list(tmp_path.glob("*.keras"))) == 1  # the damaged file was replaced, not kept beside
+
+
+def test_a_pickled_model_file_is_never_unpickled(tiny, tmp_path) -> None:
+    import pickle
+
+    explain.trained(tiny, epochs=1, cache=tmp_path)
+    meta_path, model_file = _entry(tmp_path)
+    marker = tmp_path / "unpickled.txt"
+    model_file.write_bytes(pickle.dumps(CreatesFileWhenUnpickled(marker)))
+    _fix_checksum(meta_path, model_file)
+    with pytest.warns(UserWarning, match="damaged"):
+        assert not explain.trained(tiny, epochs=1, cache=tmp_path).from_cache
+    assert not marker.exists(), "the cache ran pickle"
+    pickle.loads(pickle.dumps(CreatesFileWhenUnpickled(tmp_path / "control.txt")))  # the trap works
+    assert (tmp_path / "control.txt").exists()
+
+
+def test_the_lambda_refusal_says_why(tiny, tmp_path) -> None:
+    explain.trained(tiny, epochs=1, cache=tmp_path)
+    meta_path, model_file = _entry(tmp_path)
+    k = keras()
+    k.Sequential([k.Input((28, 28)), k.layers.Lambda(lambda x: x * 2), k.layers.Flatten()]).save(model_file)
+    _fix_checksum(meta_path, model_file)
+    with pytest.warns(UserWarning, match=r"damaged \(.*(Lambda|lambda|safe_mode).*\)"):
+        explain.trained(tiny, epochs=1, cache=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "reason"),
+    [
+        (lambda m: b"\xff\xfe\x00garbage", r"damaged \("),
+        (lambda m: json.dumps([1, 2, 3]).encode(), r"its metadata is a JSON list, not an object"),
+        (lambda m: json.dumps({**m, "history": None}).encode(), r"its training history is missing or not numbers"),
+        (lambda m: json.dumps({**m, "test_accuracy": "0.9"}).encode(), r"its test_accuracy is missing or not a number"),
+        (lambda m: json.dumps({**m, "format": 0}).encode(), r"format 0, not 1"),
+        (lambda m: json.dumps({**m, "model_file": "../elsewhere.keras"}).encode(), r"which is not one of its own"),
+        (lambda m: json.dumps({**m, "model_file": m["model_file"].replace(".keras", ".h5")}).encode(), r"not one"),
+        (lambda m: json.dumps({k: v for k, v in m.items() if k != "model_sha256"}).encode(), r"checksum is missing"),
+    ],
+)
+def test_corrupt_or_foreign_metadata_is_rebuilt(tiny, tmp_path, spoil, reason) -> None:
+    explain.trained(tiny, epochs=1, cache=tmp_path)
+    meta_path, _ = _entry(tmp_path)
+    meta_path.write_bytes(spoil(json.loads(meta_path.read_text())))
+    with pytest.warns(UserWarning, match=reason):
+        again = explain.trained(tiny, epochs=1, cache=tmp_path)
+    assert not again.from_cache and explain.trained(tiny, epochs=1, cache=tmp_path).from_cache
+
+
+def test_a_missing_model_file_is_named(tiny, tmp_path) -> None:
+    explain.trained(tiny, epochs=1, cache=tmp_path)
+    _, model_file = _entry(tmp_path)
+    model_file.unlink()
+    with pytest.warns(UserWarning, match=rf"its model file {model_file.name} is missing"):
+        assert not explain.trained(tiny, epochs=1, cache=tmp_path).from_cache
+
+
+def test_leftovers_of_a_crash_are_removed_at_the_next_save(tiny, tmp_path) -> None:
+    key = explain.trained(tiny, epochs=1, cache=False).key
+    orphan = tmp_path / f"{key}-0123456789ab.keras"  # a model file whose JSON was never written
+    old_tmp = tmp_path / f".{key}.abc123.keras"  # a half-written model of a process killed long ago
+    new_tmp = tmp_path / f".{key}.def456.keras"  # one another process may be writing right now
+    for p in (orphan, old_tmp, new_tmp):
+        p.write_bytes(b"left over")
+    os.utime(old_tmp, (time.time() - 2 * store.STALE_SECONDS,) * 2)
+    t = explain.trained(tiny, epochs=1, cache=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([t.path.name, f"{key}.json", new_tmp.name])
+
+
+# -- a full or read-only disk, Ctrl-C while saving ---------------------------------------------------------------
+
+
+def _fake_save_that_fails(exc: BaseException):
+    def save(self, filepath, *args, **kwargs):
+        Path(filepath).write_bytes(b"PK\x03\x04 half a model")  # some bytes reach the disk first
+        raise exc
+
+    return save
+
+
+def _only_what_trained_left(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_a_full_disk_while_saving_the_model_leaves_nothing_and_warns(tiny, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(keras().Model, "save", _fake_save_that_fails(OSError(errno.ENOSPC, "No space left on device")))
+    with pytest.warns(UserWarning, match=r"could not cache the trained model in .*No space left on device.*"
+                                         r"The model is trained and returned.*free some disk space"):  # fmt: skip
+        t = explain.trained(tiny, epochs=1, cache=tmp_path)
+    assert t.path is None and not t.from_cache and t.model.count_params() == 407_050
+    assert 0.0 <= t.test_accuracy <= 1.0 and len(t.history["loss"]) == 1
+    assert _only_what_trained_left(tmp_path) == []  # no partial model file, no temporary file
+
+
+def _fsync_fails_for_json(exc: BaseException, monkeypatch) -> None:
+    """The disk fills up (or Ctrl-C arrives) while the JSON is flushed: after the model file is in place."""
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        if ".json." in os.readlink(f"/proc/self/fd/{fd}"):
+            raise exc
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to tell the JSON's descriptor apart")
+def test_a_full_disk_while_writing_the_json_removes_the_model_file_too(tiny, tmp_path, monkeypatch) -> None:
+    _fsync_fails_for_json(OSError(errno.ENOSPC, "No space left on device"), monkeypatch)
+    with pytest.warns(UserWarning, match="No space left on device"):
+        t = explain.trained(tiny, epochs=1, cache=tmp_path)
+    assert t.path is None and t.model.count_params() == 407_050
+    assert _only_what_trained_left(tmp_path) == []  # no model file without its JSON
+    monkeypatch.undo()
+    assert not explain.trained(tiny, epochs=1, cache=tmp_path).from_cache
+    assert explain.trained(tiny, epochs=1, cache=tmp_path).from_cache
+
+
+def test_a_folder_that_refuses_writes_still_returns_a_model(tiny, tmp_path, monkeypatch) -> None:
+    # As on a read-only folder (simulated: the tests may run as root, whom chmod does not stop).
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied", str(tmp_path))
+
+    monkeypatch.setattr(store.tempfile, "mkstemp", refuse)
+    with pytest.warns(UserWarning, match=r"could not cache.*Permission denied.*make the folder writable"):
+        t = explain.trained(tiny, epochs=1, cache=tmp_path)
+    assert t.path is None and _only_what_trained_left(tmp_path) == []
+
+
+@pytest.mark.parametrize("where", ["model", "json"])
+def test_ctrl_c_while_caching_leaves_nothing_half_written(tiny, tmp_path, monkeypatch, where) -> None:
+    if where == "model":
+        monkeypatch.setattr(keras().Model, "save", _fake_save_that_fails(KeyboardInterrupt()))
+    elif not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to tell the JSON's descriptor apart")
+    else:
+        _fsync_fails_for_json(KeyboardInterrupt(), monkeypatch)
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C is not swallowed: the user asked to stop
+        explain.trained(tiny, epochs=1, cache=tmp_path)
+    assert _only_what_trained_left(tmp_path) == []
+    monkeypatch.undo()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="explain:")  # no "damaged" entry: there is none
+        assert not explain.trained(tiny, epochs=1, cache=tmp_path).from_cache
+        assert explain.trained(tiny, epochs=1, cache=tmp_path).from_cache
+
+
+def test_bad_trained_settings_fail_before_any_training(tmp_path) -> None:
+    for kwargs, match in (
+        ({"epochs": 0}, r"Expected epochs to be a positive integer\. Received: epochs=0"),
+        ({"batch_size": 0}, r"batch_size=0"),
+        ({"seed": -1}, r"Expected seed to be an integer from 0"),
+        ({"cache": 3}, r"Expected cache to be True, False or a folder\. Received: cache=3"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            explain.trained("sample", **kwargs)
+    with pytest.raises(explain.errors.DataError, match=r"smaple, which does not exist\. Or did you mean one of "
+                                                      r"'auto', 'sample', 'keras'\?"):  # fmt: skip
+        explain.trained("smaple", cache=tmp_path)
+
+
+# -- real processes: a read-only folder, two writers at once, Ctrl-C during training ----------------------------
+
+TINY = (
+    "import explain\n"
+    "s = explain.load_mnist('sample')\n"
+    "tiny = explain.Dataset('mnist', s.x_train[:640], s.y_train[:640], s.x_test[:200], s.y_test[:200],\n"
+    "                       source='tiny', origin='path')\n"
+)
+
+
+def _python(code: str, *, env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}, **kwargs,
+    )  # fmt: skip
+
+
+def test_a_really_read_only_folder_still_returns_a_model(tmp_path) -> None:
+    # A folder mode 0555. Root ignores modes, so as root the child process gives up the capability
+    # that lets it (CAP_DAC_OVERRIDE), with util-linux's setpriv.
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv: cannot make a folder read-only for this process")
+        drop = "-dac_override,-dac_read_search"
+        prefix = ["setpriv", f"--inh-caps={drop}", f"--bounding-set={drop}", "--"]
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    folder.chmod(0o555)
+    code = TINY + (
+        "import json, warnings\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        f"    t = explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
+        "print(json.dumps({'path': t.path, 'params': t.model.count_params(), 'from_cache': t.from_cache,\n"
+        "                  'warnings': [str(w.message) for w in caught if str(w.message).startswith('explain:')]}))\n"
+    )
+    try:
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )  # fmt: skip
+    finally:
+        folder.chmod(0o755)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["path"] is None and result["params"] == 407_050 and not result["from_cache"]
+    (message,) = result["warnings"]
+    assert "could not cache" in message and "Permission denied" in message and "writable" in message
+    assert list(folder.iterdir()) == []
+
+
+def test_two_processes_filling_the_same_entry_leave_one_entry_that_loads(tiny, tmp_path) -> None:
+    # Both train, then wait for each other before saving, so that both really save at the same moment.
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    folder = tmp_path / "cache"
+    code = TINY + (
+        "import os, sys, time\n"
+        "from explain import store\n"
+        "real = store._save\n"
+        "def save(*args, **kwargs):\n"
+        f"    open(os.path.join({str(barrier)!r}, sys.argv[1]), 'w').close()\n"
+        f"    while len(os.listdir({str(barrier)!r})) < 2:\n"
+        "        time.sleep(0.01)\n"
+        "    return real(*args, **kwargs)\n"
+        "store._save = save\n"
+        f"t = explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
+        "print(t.from_cache, t.path.name)\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, name], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        for name in ("a", "b")
+    ]  # fmt: skip
+    results = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, results):
+        assert p.returncode == 0, err
+        assert out.split()[0] == "False"  # each trained and saved
+        assert "damaged" not in err and "could not cache" not in err
+    names = sorted(p.name for p in folder.iterdir())
+    (meta,) = [n for n in names if n.endswith(".json")]
+    (model_file,) = [n for n in names if n.endswith(".keras")]
+    assert names == sorted([meta, model_file])  # one entry, no temporary files
+    assert model_file in {out.split()[1] for out, _ in results}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="explain:")
+        loaded = explain.trained(tiny, epochs=1, cache=folder)
+    assert loaded.from_cache and loaded.path.name == model_file
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+def test_a_real_ctrl_c_during_training_leaves_nothing_to_read(tiny, tmp_path) -> None:
+    folder = tmp_path / "cache"
+    # A Recorder that says when training has begun, and slows each step so that SIGINT lands mid-fit.
+    code = TINY + (
+        "import sys, time\n"
+        "import explain.training as tr\n"
+        "base = tr.__getattr__('Recorder')\n"
+        "class Slow(base):\n"
+        "    def on_train_batch_end(self, batch, logs=None):\n"
+        "        super().on_train_batch_end(batch, logs)\n"
+        "        if batch == 0:\n"
+        "            print('training', flush=True)\n"
+        "        time.sleep(0.2)\n"
+        "tr._RECORDER = Slow\n"
+        f"explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
+        "print('finished', flush=True)\n"
+    )
+    proc = _python(code)
+    assert proc.stdout.readline().strip() == "training", proc.stderr.read()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0 and "finished" not in out
+    assert "KeyboardInterrupt" in err and "explain: training interrupted after" in err
+    assert _only_what_trained_left(folder) == []
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="explain:")
+        again = explain.trained(tiny, epochs=1, cache=folder)  # the next call trains
+        assert not again.from_cache and explain.trained(tiny, epochs=1, cache=folder).from_cache
