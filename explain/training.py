@@ -401,7 +401,8 @@ class TrainingRun(render.Rendered):
     def __repr__(self) -> str:
         last = {k: v[-1] for k, v in self.history.items()}
         parts = ", ".join(f"{k} {v:.4f}" for k, v in last.items())
-        return f"TrainingRun({self.epochs} epochs × {self.steps_per_epoch} steps, last {parts})"
+        epochs = f"{self.epochs} epoch{'s' * (self.epochs != 1)}"
+        return f"TrainingRun({epochs} × {self.steps_per_epoch} steps, last {parts})"
 
     def _report(self) -> render.Report:
         keys = list(self.history)
@@ -434,7 +435,8 @@ class TrainingRun(render.Rendered):
             "active while the weights changed; evaluate() measures the final weights with Dropout off."
         )
         return render.Report(
-            f"Training: {self.epochs} epochs" + (f" on {self.data}" if self.data else ""), tuple(blocks)
+            f"Training: {self.epochs} epoch{'s' * (self.epochs != 1)}" + (f" on {self.data}" if self.data else ""),
+            tuple(blocks),
         )
 
 

@@ -83,7 +83,7 @@ def test_recorder_works_on_its_own_with_fit(sample) -> None:
 
 def test_report_and_repr(sample) -> None:
     run = explain.train(explain.seed_model(), _small(sample, 320), epochs=1, probe_size=32)
-    assert repr(run).startswith("TrainingRun(1 epochs × 10 steps, last ")
+    assert repr(run).startswith("TrainingRun(1 epoch × 10 steps, last ")
     text = str(run)
     assert "320 images in batches of 32: 10 steps per epoch" in text
     assert "dead ReLU units" in text and "<table>" in run._repr_html_()
