@@ -16,7 +16,9 @@ Measures, side by side in one run, on the Hello World model (``seed_model(0)``):
     that imports explain, builds the model, loads the images and runs one
     trace, next to its resident set (``VmRSS`` in ``/proc/self/status``) just
     before the trace. The difference is what the trace added at its peak; the
-    outputs it keeps (reported too) are part of it.
+    outputs it keeps (reported too) are part of it. Measured in inference and
+    in training mode (seed 0), each for the default ``batch_size`` (chunks)
+    and for one call on the whole batch, as trace ran before it had chunks.
 
 Times are medians over many repetitions, alternating the two sides so that
 load from other work on the machine hits both alike. Prints a Markdown table.
@@ -42,10 +44,13 @@ import explain
 def status(key):  # kB, from the kernel's own accounting of this process
     return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(key + ":"))
 x = np.load(sys.argv[1])
+training = sys.argv[2] == "training"
+batch_size = int(sys.argv[3]) if len(sys.argv) > 3 else None
 model = explain.seed_model(0)
 model(x[:1])  # build the model's own call path first
 rss, hwm = status("VmRSS"), status("VmHWM")
-t = explain.trace(model, x)
+options = {} if batch_size is None else {"batch_size": batch_size}
+t = explain.trace(model, x, training=training, seed=0 if training else None, **options)
 kept = sum(s.output.nbytes for s in t[1:])  # the input step is x itself
 print(json.dumps({"rss_before_mib": rss / 1024, "peak_before_mib": hwm / 1024, "maxrss_mib": status("VmHWM") / 1024,
                   "kept_mib": kept / 2**20}))
@@ -73,8 +78,9 @@ def _median_pair(a: Callable[[], object], b: Callable[[], object], repeats: int)
     return statistics.median(ta), statistics.median(tb)
 
 
-def _peak(path: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", _CHILD, path], capture_output=True, text=True, check=True)
+def _peak(path: str, mode: str, *batch_size: int) -> dict[str, float]:
+    argv = [sys.executable, "-c", _CHILD, path, mode, *map(str, batch_size)]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -125,13 +131,19 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "x.npy")
             np.save(path, x_big)
-            m = _peak(path)
-        print(
-            f"| (c) peak RSS of a fresh process tracing {args.big:,} images | {m['maxrss_mib']:.0f} MiB | "
-            f"RSS {m['rss_before_mib']:.0f} MiB just before the trace (peak so far {m['peak_before_mib']:.0f} MiB) | "
-            f"+{m['maxrss_mib'] - m['rss_before_mib']:.0f} MiB over it, layer outputs kept {m['kept_mib']:.0f} MiB | "
-            f"≤ 2 GB |"
-        )
+            runs = []
+            for mode in ("inference", "training"):
+                runs.append((f"{mode}, default batch_size (chunks of 1,024)", _peak(path, mode)))
+                runs.append(
+                    (f"{mode}, batch_size={args.big} (one call, as before chunking)", _peak(path, mode, args.big))
+                )
+        for label, m in runs:
+            print(
+                f"| (c) peak RSS of a fresh process tracing {args.big:,} images, {label} | {m['maxrss_mib']:.0f} MiB | "
+                f"RSS {m['rss_before_mib']:.0f} MiB just before the trace | "
+                f"+{m['maxrss_mib'] - m['rss_before_mib']:.0f} MiB over it; layer outputs kept "
+                f"{m['kept_mib']:.0f} MiB | ≤ 2 GB |"
+            )
     print("\nversions:", explain._tf.versions())
 
 

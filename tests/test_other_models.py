@@ -372,9 +372,7 @@ def test_dropout_explainer_picks_either_dropout(two_dropouts) -> None:
 def test_dropout_after_a_conv_layer() -> None:
     k = keras()
     k.utils.set_random_seed(6)
-    m = k.Sequential(
-        [k.Input((6, 6, 1)), k.layers.Conv2D(2, 3), k.layers.Dropout(0.3, name="d"), k.layers.Flatten()]
-    )
+    m = k.Sequential([k.Input((6, 6, 1)), k.layers.Conv2D(2, 3), k.layers.Dropout(0.3, name="d"), k.layers.Flatten()])
     x = rng_images((2, 6, 6, 1), seed=14)
     d = explain.dropout(m, x, seed=4, index=0, draws=100)
     assert d.mask.shape == (4, 4, 2)

@@ -90,10 +90,10 @@ class FlattenExplanation(render.Rendered):
             for i, name in enumerate(("row", "col") if len(shape) == 2 else [f"i{k}" for k in range(len(shape))])
         )  # fmt: skip
         if self.channels_first:
+            moved = ", ".join(f"i{k}" for k in range(1, len(shape)))
             order = (
                 f"it computes nothing and has no weights. The layer is channels_first: it first moves axis 0 "
-                f"(the channels) last, so value (i0, i1, …) goes where ({', '.join(f'i{k}' for k in range(1, len(shape)))}"
-                f", i0) would in a row-major vector."
+                f"(the channels) last, so value (i0, i1, …) goes where ({moved}, i0) would in a row-major vector."
             )
         else:
             order = f"it computes nothing and has no weights. Pixel (row, col) goes to position {formula}."

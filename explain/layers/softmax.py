@@ -105,7 +105,8 @@ class SoftmaxExplanation(render.Rendered):
             )
         return render.Report(
             f"Softmax of '{self.layer}'" + (" (applied to its logits)" if self.from_logits else ""),
-            source + (
+            source
+            + (
                 "p_i = e^(z_i - max z) / Σ_j e^(z_j - max z): subtracting the largest logit first changes "
                 "nothing in the result and keeps exp from overflowing.",
                 render.Table(
