@@ -4,6 +4,11 @@ Keras computes ``model(x)`` layer by layer and keeps only the last output. A
 trace builds, once per model, a second Keras model with the same layers and
 weights whose outputs are *every* layer's output, runs it once, and keeps the
 results as NumPy arrays, one `Step` per layer, starting with the input.
+
+That capture model runs as a ``tf.function`` (traced once per model and mode,
+falling back to eager calls for a model that cannot run as a graph), so a
+warm trace of one image costs no more than an eager ``model(x)``; a big batch
+runs in chunks of ``batch_size`` inputs (see `trace`).
 """
 
 from __future__ import annotations
@@ -259,6 +264,39 @@ class _Capture:
     layers: tuple[Any, ...]
     sources: tuple[str, ...]
     input_name: str
+    # The capture model's call as a compiled TensorFlow function, one per mode, built on first use; None where
+    # the model cannot run as a graph (a Lambda layer with NumPy code, say): then it runs eagerly.
+    compiled: dict[bool, Any] = field(default_factory=dict, compare=False)
+
+    def call(self, batch: np.ndarray, training: bool) -> list[np.ndarray]:
+        """Every layer's output for ``batch``, as NumPy arrays.
+
+        An eager Keras call spends most of its time in Python for a small batch (about 2.5 ms for the
+        Hello World); the same call as a ``tf.function`` traced once per mode takes about 0.6 ms and gives
+        the same numbers. Its input signature leaves the batch axis free, so chunks of any size reuse it.
+        """
+        if training not in self.compiled:
+            fn = _compile(self.model, training)
+            try:
+                raw = fn(batch)  # the first call traces the graph
+            except Exception:  # the model cannot run as a graph (NumPy code in a Lambda layer, say): run eagerly
+                self.compiled[training] = None
+                raw = self.model(batch, training=training)
+            else:
+                self.compiled[training] = fn
+        elif (fn := self.compiled[training]) is not None:
+            raw = fn(batch)
+        else:
+            raw = self.model(batch, training=training)
+        # A model of one layer returns its one output as a tensor, not a list of one.
+        return [np.asarray(o) for o in (raw if isinstance(raw, (list, tuple)) else [raw])]
+
+
+def _compile(model: Any, training: bool) -> Any:
+    import tensorflow as tf  # already imported, quietly, by explain._tf.keras()
+
+    spec = tf.TensorSpec((None, *model.inputs[0].shape[1:]), model.inputs[0].dtype)
+    return tf.function(lambda batch: model(batch, training=training), input_signature=[spec])
 
 
 _captures: weakref.WeakKeyDictionary[Any, _Capture] = weakref.WeakKeyDictionary()
@@ -395,9 +433,7 @@ def _run(
     # successive fit steps; the moving statistics are restored after the last one.
     with seeded(model, seed) if training else contextlib.nullcontext():
         for part in chunks(n, batch_size):
-            raw = capture.model(batch[part], training=training)
-            # A model of one layer returns its one output as a tensor, not a list of one.
-            outs = [np.asarray(o) for o in (raw if isinstance(raw, (list, tuple)) else [raw])]
+            outs = capture.call(batch[part], training)
             if part.stop - part.start == n:
                 return outs  # one chunk: no copy
             if not results:
@@ -473,6 +509,9 @@ def trace(
         [(28, 28), (784,), (512,), (512,), (10,)]
         >>> round(float(t.output.sum()), 4)
         1.0
+        >>> many = explain.normalize(explain.load_mnist("sample").x_test[:300])
+        >>> explain.trace(model, many, batch_size=128)["dense"].output.shape  # three chunks: 128, 128, 44
+        (300, 512)
     """
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
         raise ValueError(f"Expected seed to be a non-negative integer or None. Received: seed={seed!r}")

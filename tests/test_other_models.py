@@ -384,19 +384,36 @@ def test_dropout_after_a_conv_layer() -> None:
 # -- big batches in chunks ----------------------------------------------------------------------
 
 
-def test_the_model_really_sees_chunks_of_batch_size() -> None:
+def test_the_model_really_sees_chunks_of_batch_size(monkeypatch) -> None:
+    from explain import tracing
+
     k = keras()
     seen: list[int] = []
+    real_call = tracing._Capture.call
 
-    def record(h):
-        if h.shape[0] is not None:  # the symbolic call at construction has no batch size
-            seen.append(int(h.shape[0]))
-        return h
+    def recording(self, batch, training):
+        seen.append(len(batch))
+        return real_call(self, batch, training)
 
-    m = k.Sequential([k.Input((3,)), k.layers.Lambda(record), k.layers.Dense(2)])
-    seen.clear()
-    t = explain.trace(m, rng_images((10, 3)), batch_size=4)
+    monkeypatch.setattr(tracing._Capture, "call", recording)
+    m = k.Sequential([k.Input((3,)), k.layers.Dense(4), k.layers.Dense(2)])
+    x = rng_images((10, 3))
+    t = explain.trace(m, x, batch_size=4)
     assert seen == [4, 4, 2] and t.output.shape == (10, 2)
+    np.testing.assert_allclose(t.output, np.asarray(m(x)), atol=1e-6)
+
+
+def test_a_model_that_cannot_run_as_a_graph_is_traced_eagerly() -> None:
+    k = keras()
+    # NumPy inside a Lambda works eagerly but not in a tf.function: trace falls back to eager calls.
+    m = k.Sequential(
+        [k.Input((3,)), k.layers.Lambda(lambda h: np.asarray(h) * 2.0, output_shape=(3,)), k.layers.Dense(2)]
+    )
+    x = rng_images((5, 3))
+    for _ in range(2):
+        t = explain.trace(m, x, batch_size=2)
+        np.testing.assert_allclose(t[1].output, 2 * x, rtol=1e-6)
+        np.testing.assert_allclose(t.output, np.asarray(m.layers[1](2 * x)), atol=1e-6)
 
 
 def test_chunked_training_mode_is_one_fit_step_per_chunk(bn_model, two_dropouts) -> None:
@@ -453,7 +470,7 @@ def build_mlp(spec, seed):
         elif extra == "batchnorm":
             layers.append(k.layers.BatchNormalization())
     layers.append(k.layers.Dense(spec["out"][0], activation=spec["out"][1]))
-    x = np.random.default_rng(seed).normal(size=(spec["batch"], spec["n_in"])).astype("float32")
+    x = np.random.default_rng(seed).uniform(-1, 1, size=(spec["batch"], spec["n_in"])).astype("float32")
     return k.Sequential(layers), x
 
 
