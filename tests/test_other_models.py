@@ -229,8 +229,11 @@ def test_nested_sequential_in_training_mode_draws_its_dropout_reproducibly(neste
     assert_trace_matches(a, layer_by_layer(model, x, training=True, seed=11))
     inference = explain.trace(model, x)
     assert not np.allclose(a["inner"].output, inference["inner"].output)  # its Dropout really was active
-    with pytest.raises(ModelError, match="Dropout"):  # a Dropout inside the nested model is not a step
+    with pytest.raises(ModelError, match="Dropout") as info:  # a Dropout inside the nested model is not a step
         explain.dropout(model, x)
+    assert "inside nested model 'inner'" in str(info.value) and "by itself" in str(info.value)
+    d = explain.dropout(inner, a["first"].output, seed=0, draws=50)  # as the message says
+    assert d.layer == inner.layers[1].name and d.training_max_abs_diff < 1e-6
 
 
 # -- several inputs, subclassing ------------------------------------------------------------
