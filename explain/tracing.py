@@ -415,7 +415,12 @@ def check_batch_size(batch_size: Any) -> int:
 
 
 def chunks(n: int, batch_size: int) -> list[slice]:
-    """The slices a batch of ``n`` runs in: ``batch_size`` inputs each, the last one shorter (as ``predict``)."""
+    """The slices a batch of ``n`` runs in: ``batch_size`` inputs each, the last one shorter (as ``predict``).
+
+    Examples:
+        >>> chunks(10, 4)
+        [slice(0, 4, None), slice(4, 8, None), slice(8, 10, None)]
+    """
     return [slice(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
 
 
