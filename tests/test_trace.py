@@ -223,3 +223,41 @@ def test_models_loaded_from_disk_and_tf_nn_activations(tmp_path, image, tutorial
     assert [s.source for s in t] == [None, t.names[0], "flatten", "dense", "dropout"]
     assert explain.dense(loaded, image, layer="dense_1").max_abs_diff < 1e-6
     assert explain.softmax(loaded, image).max_abs_diff < 1e-6
+
+
+# -- big batches in chunks ------------------------------------------------------------------
+
+
+def test_chunked_trace_equals_one_call(model, sample) -> None:
+    x = explain.normalize(sample.x_test)  # 2,000 images
+    whole = explain.trace(model, x, batch_size=len(x))
+    for batch_size in (300, 1024, 1999):
+        chunked = explain.trace(model, x, batch_size=batch_size)
+        assert chunked.names == whole.names
+        for a, b in zip(chunked, whole):
+            assert a.output.shape == b.output.shape and a.output.dtype == b.output.dtype
+            # Float tolerance, not equality: another batch shape may take another matrix-product kernel that
+            # sums in another order (measured here: equal for chunks of 7 or more, 1.2e-6 apart for chunks of 1).
+            np.testing.assert_allclose(a.output, b.output, rtol=0, atol=1e-5, err_msg=a.name)
+        np.testing.assert_array_equal(chunked.predicted, whole.predicted)
+    assert explain.trace(model, x[:5], batch_size=1).output.shape == (5, 10)
+
+
+def test_default_batch_size_is_documented() -> None:
+    from explain.tracing import DEFAULT_BATCH_SIZE
+
+    assert DEFAULT_BATCH_SIZE == 1024 and "batch_size" in explain.trace.__doc__
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "64", None])
+def test_bad_batch_size_is_refused(model, image, bad) -> None:
+    with pytest.raises(ValueError, match=r"Expected batch_size to be a positive integer. Received: batch_size="):
+        explain.trace(model, image, batch_size=bad)
+
+
+def test_full_mnist_in_chunks_equals_predict(model, full_mnist_path) -> None:
+    data = explain.load_mnist(full_mnist_path)
+    x = explain.normalize(data.x_train)  # (60000, 28, 28)
+    t = explain.trace(model, x)
+    assert t.batch_size == 60_000 and t["dense"].output.shape == (60_000, 512)
+    np.testing.assert_allclose(t.output, model.predict(x, verbose=0, batch_size=1024), rtol=0, atol=1e-5)

@@ -22,9 +22,16 @@ def pick_step(t: Trace, layer: str | None, matches: Callable[[Step], bool], what
         return step
     candidates = [s for s in t.steps[1:] if matches(s)]
     if not candidates:
+        nested = [s.name for s in t.steps[1:] if s.kind in ("Sequential", "Functional")]
+        hint = (
+            f" The layers inside nested model {', '.join(repr(n) for n in nested)} are not steps of this trace "
+            f"(a nested model is one step): explain that model by itself, on the output of the step before it."
+            if nested
+            else ""
+        )
         raise ModelError(
             f"Expected model '{t.model_name}' to have {what}. Received: layers "
-            f"{', '.join(f'{s.name} ({s.kind})' for s in t.steps[1:])}."
+            f"{', '.join(f'{s.name} ({s.kind})' for s in t.steps[1:])}.{hint}"
         )
     return candidates[-1] if last else candidates[0]
 

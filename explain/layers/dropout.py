@@ -16,7 +16,7 @@ import numpy as np
 
 from explain import render
 from explain.layers._pick import one, pick_step, source_output
-from explain.tracing import random_layers, seeded, trace
+from explain.tracing import DEFAULT_BATCH_SIZE, check_batch_size, chunks, random_layers, seeded, trace
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,7 +111,14 @@ class DropoutExplanation(render.Rendered):
 
 
 def dropout(
-    model: Any, x: Any, *, layer: str | None = None, seed: int = 0, draws: int = 1000, index: int = 0
+    model: Any,
+    x: Any,
+    *,
+    layer: str | None = None,
+    seed: int = 0,
+    draws: int = 1000,
+    index: int = 0,
+    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> DropoutExplanation:
     """Explain a Dropout layer with the real mask Keras draws in training mode.
 
@@ -129,6 +136,8 @@ def dropout(
         seed: the seed of the draw; the same seed gives the same mask.
         draws: how many extra masks to draw for the measured rate.
         index: which input of a batch to explain.
+        batch_size: the chunk size of the training-mode trace (see `explain.trace`);
+            the masks are redrawn in the same chunks, so they are the ones applied.
 
     Returns:
         A `DropoutExplanation`.
@@ -147,15 +156,18 @@ def dropout(
     """
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
         raise ValueError(f"Expected draws to be a positive integer. Received: draws={draws!r}")
-    t = trace(model, x, training=True, seed=seed)
+    batch_size = check_batch_size(batch_size)
+    t = trace(model, x, training=True, seed=seed, batch_size=batch_size)
     step = pick_step(t, layer, lambda s: s.kind == "Dropout", "a Dropout layer")
     keras_layer = next(lay for lay in random_layers(model) if lay.name == step.name)
     rate = float(keras_layer.rate)
     batch_shape = (t.batch_size, *step.output_shape)
 
-    with seeded(model, seed):  # the same seed state the trace used for this layer's draw
-        ones = keras_layer(np.ones(batch_shape, np.float32), training=True)  # (batch, 512): 0 or 1.25
-    masks = np.asarray(ones) != 0
+    masks = np.empty(batch_shape, bool)
+    with seeded(model, seed):  # the same seed state the trace used, drawn chunk by chunk as the trace did
+        for part in chunks(t.batch_size, batch_size):
+            ones = np.ones((part.stop - part.start, *step.output_shape), np.float32)
+            masks[part] = np.asarray(keras_layer(ones, training=True)) != 0  # (chunk, 512): 0 or 1.25
     if t.single:
         masks = masks[0]
     with seeded(model, seed + 1):

@@ -3,6 +3,11 @@
 Pixel ``(row, col)`` lands at position ``28·row + col``: the first row fills
 positions 0–27, the second 28–55, and so on. For a batch the result is a 2-D
 tensor ``(batch, 784)``, but each image is a 784-vector.
+
+After a convolution the input has channels, ``(h, w, c)``: value ``(i, j, k)``
+lands at ``w·c·i + c·j + k``, the channels of one pixel side by side. A
+``Flatten(data_format="channels_first")`` given ``(c, h, w)`` first moves the
+channel axis last, as Keras does, so the vector is laid out the same way.
 """
 
 from __future__ import annotations
@@ -27,7 +32,10 @@ class FlattenExplanation(render.Rendered):
         output: the vector that came out, e.g. ``(784,)``.
         index_map: an array of the input's shape whose entry at ``(row, col)``
             is that pixel's position in the output (``28·row + col``).
-        roundtrip_equal: whether ``output.reshape(input.shape)`` gives back the input exactly.
+        roundtrip_equal: whether ``output[index_map]``, each value put back at its
+            pixel, gives back the input exactly (``output.reshape(input.shape)``
+            unless the layer is ``channels_first``).
+        channels_first: whether the layer moved a leading channel axis last before flattening.
 
     Examples:
         >>> import explain
@@ -41,6 +49,7 @@ class FlattenExplanation(render.Rendered):
     output: np.ndarray = field(repr=False)
     index_map: np.ndarray = field(repr=False)
     roundtrip_equal: bool
+    channels_first: bool = False
 
     def position(self, *pixel: int) -> int:
         """Where pixel ``(row, col)`` ends up in the flat vector.
@@ -80,13 +89,24 @@ class FlattenExplanation(render.Rendered):
             f"{int(np.prod(shape[i + 1:]))}·{name}" if i < len(shape) - 1 else name
             for i, name in enumerate(("row", "col") if len(shape) == 2 else [f"i{k}" for k in range(len(shape))])
         )  # fmt: skip
+        if self.channels_first:
+            moved = ", ".join(f"i{k}" for k in range(1, len(shape)))
+            order = (
+                f"it computes nothing and has no weights. The layer is channels_first: it first moves axis 0 "
+                f"(the channels) last, so value (i0, i1, …) goes where ({moved}, i0) would in a row-major vector."
+            )
+        else:
+            order = f"it computes nothing and has no weights. Pixel (row, col) goes to position {formula}."
         return render.Report(
             f"Flatten '{self.layer}': {render.shape(shape)} → {render.shape(self.output.shape)}",
             (
-                f"Flatten copies the {render.count(self.input.size)} values row after row into one vector; "
-                f"it computes nothing and has no weights. Pixel (row, col) goes to position {formula}.",
+                f"Flatten copies the {render.count(self.input.size)} values row after row into one vector; " + order,
                 render.Table(("pixel", "position", "value in", "value out"), rows, align="lrrr"),
-                f"Reshaping the vector back to {render.shape(shape)} gives the image "
+                (
+                    f"Putting each value back at its position in {render.shape(shape)} gives the input "
+                    if self.channels_first
+                    else f"Reshaping the vector back to {render.shape(shape)} gives the image "
+                )
                 + ("exactly back." if self.roundtrip_equal else "with differences (unexpected)."),
             ),
         )
@@ -118,11 +138,17 @@ def flatten(model: Any, x: Any, *, layer: str | None = None, index: int = 0) -> 
     step = pick_step(t, layer, lambda s: s.kind == "Flatten", "a Flatten layer")
     image = one(source_output(t, step), t, index)
     vector = one(step.output, t, index)
-    index_map = np.arange(image.size).reshape(image.shape)  # row-major (C order), as Keras flattens
+    channels_first = getattr(model.get_layer(step.name), "data_format", None) == "channels_first" and image.ndim > 1
+    if channels_first:  # Keras transposes (c, h, w) -> (h, w, c) first; then row-major
+        moved = np.arange(image.size).reshape(np.moveaxis(image, 0, -1).shape)
+        index_map = np.moveaxis(moved, -1, 0)
+    else:
+        index_map = np.arange(image.size).reshape(image.shape)  # row-major (C order), as Keras flattens
     return FlattenExplanation(
         layer=step.name,
         input=image,
         output=vector,
         index_map=index_map,
-        roundtrip_equal=bool(np.array_equal(vector.reshape(image.shape), image)),
+        roundtrip_equal=bool(np.array_equal(vector[index_map], image)),
+        channels_first=channels_first,
     )

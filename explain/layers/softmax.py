@@ -9,6 +9,12 @@ The second form gives the same numbers without overflowing ``exp`` for large
 logits; that is how libraries compute it. A softmax output is a distribution
 over the ten classes, not a calibrated "probability of being right": a
 confident softmax can still be wrong.
+
+A model trained with ``from_logits=True`` ends in a Dense layer without an
+activation: it outputs the logits themselves, and the softmax happens only
+inside the loss. ``softmax(model, x, from_logits=True)`` applies softmax to
+those logits (in NumPy and with ``keras.ops.softmax``) to show the
+probabilities the model implies; without it such a model gets a clear error.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from typing import Any
 import numpy as np
 
 from explain import render
+from explain._tf import keras
+from explain.errors import ModelError
 from explain.layers._pick import one, pick_step, source_output
 from explain.layers.activations import softmax as np_softmax
 from explain.tracing import Step, trace
@@ -35,8 +43,10 @@ class SoftmaxExplanation(render.Rendered):
         shifted: ``logits - max(logits)``.
         exp: ``e^shifted``.
         probabilities: ``exp / exp.sum()`` computed in NumPy.
-        output: what Keras's layer returned.
+        output: what Keras's layer returned; with ``from_logits``, ``keras.ops.softmax`` of the layer's output.
         max_abs_diff: ``max |probabilities - output|``.
+        from_logits: whether the layer outputs logits (no activation) and the softmax was applied here,
+            not by the model.
 
     Examples:
         >>> import explain
@@ -53,6 +63,7 @@ class SoftmaxExplanation(render.Rendered):
     probabilities: np.ndarray = field(repr=False)
     output: np.ndarray = field(repr=False)
     max_abs_diff: float
+    from_logits: bool = False
 
     @property
     def predicted(self) -> int:
@@ -85,9 +96,17 @@ class SoftmaxExplanation(render.Rendered):
             for i, name in enumerate(self.class_names)
         )  # fmt: skip
         runner_up = int(np.argsort(self.output)[-2])
+        source: tuple[render.Block, ...] = ()
+        if self.from_logits:
+            source = (
+                f"Layer '{self.layer}' has no activation: the model outputs these logits, not probabilities "
+                "(it is trained with from_logits=True, the softmax happening inside the loss). The probabilities "
+                "below are softmax applied here to its output; 'p (Keras)' is keras.ops.softmax of it.",
+            )
         return render.Report(
-            f"Softmax of '{self.layer}'",
-            (
+            f"Softmax of '{self.layer}'" + (" (applied to its logits)" if self.from_logits else ""),
+            source
+            + (
                 "p_i = e^(z_i - max z) / Σ_j e^(z_j - max z): subtracting the largest logit first changes "
                 "nothing in the result and keeps exp from overflowing.",
                 render.Table(
@@ -105,8 +124,18 @@ def _is_softmax(step: Step) -> bool:
     return step.activation == "softmax" or step.kind == "Softmax"
 
 
+def _is_logits(step: Step) -> bool:
+    return step.activation == "linear"
+
+
 def softmax(
-    model: Any, x: Any, *, layer: str | None = None, index: int = 0, class_names: tuple[str, ...] | None = None
+    model: Any,
+    x: Any,
+    *,
+    layer: str | None = None,
+    index: int = 0,
+    class_names: tuple[str, ...] | None = None,
+    from_logits: bool = False,
 ) -> SoftmaxExplanation:
     """Explain the softmax at the end of a model: logits, exp, normalisation, checked against Keras.
 
@@ -117,12 +146,19 @@ def softmax(
         layer: the layer's name; the last softmax layer by default.
         index: which input of a batch to explain.
         class_names: names for the outputs; ``"0"``, ``"1"``, … by default.
+        from_logits: the model outputs logits (its last layer has no
+            activation, as when it is trained with ``from_logits=True``): apply
+            softmax to the last such layer's output (or ``layer``'s) and show
+            the probabilities it implies. Keras's side is then
+            ``keras.ops.softmax`` of the layer's real output.
 
     Returns:
         A `SoftmaxExplanation`.
 
     Raises:
-        ModelError: no layer of the model applies a softmax.
+        ModelError: no layer of the model applies a softmax (for a model that
+            outputs logits, the message names ``from_logits=True``), or, with
+            ``from_logits``, no layer ends without an activation.
 
     Examples:
         >>> import explain
@@ -131,19 +167,39 @@ def softmax(
         (1.0, True)
     """
     t = trace(model, x)
-    step = pick_step(t, layer, _is_softmax, "a layer with a softmax activation (or a Softmax layer)", last=True)
+    if from_logits:
+        step = pick_step(t, layer, _is_logits, "a layer without an activation, whose outputs are logits", last=True)
+    elif layer is None and t.outputs_logits and not any(_is_softmax(s) for s in t.steps[1:]):
+        last = t.steps[-1]
+        raise ModelError(
+            f"Expected model '{t.model_name}' to have a layer with a softmax activation (or a Softmax layer). "
+            f"Received: its last layer '{last.name}' ({last.kind}) has no activation, so the model outputs "
+            f"logits, not probabilities (a model trained with from_logits=True). Pass from_logits=True to apply "
+            f"softmax to those logits."
+        )
+    else:
+        step = pick_step(t, layer, _is_softmax, "a layer with a softmax activation (or a Softmax layer)", last=True)
     x_in = one(source_output(t, step), t, index)
-    if step.kind == "Softmax":
-        logits = x_in
-    else:  # a Dense (or similar) layer with activation="softmax": its pre-activation
+    output = one(step.output, t, index)
+    if step.kind == "Dense":  # Dense(..., activation="softmax") or, from_logits, no activation: x·W + b
         kernel = step.weights[0]
         logits = np.matmul(x_in, kernel) + (
             step.weights[1] if len(step.weights) > 1 else 0
         )  # (512,)·(512, 10) -> (10,)
+    elif from_logits:  # another layer without an activation: its output is the logits
+        logits = output
+    elif step.kind in ("Softmax", "Activation"):  # softmax of the layer's input
+        logits = x_in
+    else:
+        raise ModelError(
+            f"Expected the softmax on a Dense, Softmax or Activation layer. Received: layer '{step.name}', a "
+            f"{step.kind} with activation='softmax', whose logits explain cannot recompute."
+        )
+    if from_logits:
+        output = np.asarray(keras().ops.softmax(output[None], axis=-1))[0]  # Keras's softmax of the real logits
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
     probabilities = np_softmax(logits)
-    output = one(step.output, t, index)
     names = class_names or tuple(str(i) for i in range(output.shape[-1]))
     if len(names) != output.shape[-1]:
         raise ValueError(f"Expected {output.shape[-1]} class names. Received: {len(names)}.")
@@ -156,4 +212,5 @@ def softmax(
         probabilities=probabilities,
         output=output,
         max_abs_diff=float(np.max(np.abs(probabilities - output))),
+        from_logits=bool(from_logits),
     )
