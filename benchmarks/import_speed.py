@@ -25,8 +25,9 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+
+from cli_startup import environment  # the same bytecode handling as the CLI benchmark (this folder is on sys.path)
 
 STATEMENTS = {
     "python -c pass": "pass",
@@ -35,20 +36,6 @@ STATEMENTS = {
 }
 
 CHECK = "import sys, explain; print(sorted({'tensorflow', 'keras'} & set(sys.modules)))"
-
-
-def environment(bytecode: bool) -> dict[str, str]:
-    """This process's environment; with ``bytecode``, compiled modules are cached (in a temporary folder).
-
-    An installed package has its bytecode compiled at install time (TensorFlow's
-    is, in site-packages); a shell with ``PYTHONDONTWRITEBYTECODE=1`` recompiles
-    explain's sources in every process, which no installed copy does.
-    """
-    env = dict(os.environ)
-    if bytecode:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="explain-pycache-")
-    return env
 
 
 ENV: dict[str, str] = dict(os.environ)
