@@ -116,7 +116,11 @@ def save_fault_run(result: FaultRun, epochs: int, seed: int, folder: Path | None
             "error": result.error, "seconds": result.seconds, "n_weights": len(weights),
             "weights_file": weights_path.name, "weights_sha256": sha,
         }  # fmt: skip
-        return atomic_write_text(folder / f"{key}.json", json.dumps(meta))
+        written = atomic_write_text(folder / f"{key}.json", json.dumps(meta))
+        for old in folder.glob(f"{key}-*.npz"):  # weights of an earlier, replaced run of this entry
+            if old != weights_path:
+                old.unlink(missing_ok=True)
+        return written
     except OSError as e:  # read-only or full disk: the run is still good, just not cached
         warnings.warn(f"explain: could not cache the fault run in {folder} ({e}).", stacklevel=3)
         return None

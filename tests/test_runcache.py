@@ -67,6 +67,7 @@ def test_a_damaged_entry_is_run_again_with_a_warning(folder: Path, damage: str) 
         again = faults.run(NAME, epochs=1)
     assert not again.from_cache and again.run.history == first.run.history  # the same seed, the same run
     assert _fresh_process_view().from_cache  # and the entry is whole again
+    assert len(list(folder.glob("*.npz"))) == len(list(folder.glob("*.json"))) == 1  # no stale weights left
 
 
 def test_an_unwritable_cache_warns_and_still_returns_the_run(folder: Path) -> None:
