@@ -173,7 +173,7 @@ def test_api_reference_documents_every_public_name(built: Build) -> None:
 def test_teaching_figures_page_shows_every_figure_with_its_call(built: Build) -> None:
     html = (built.site / "figures.html").read_text()
     text = text_of(built.site / "figures.html")
-    saved = re.findall(r"Saved as (\w+\.png)", text)
+    saved = re.findall(r"Saved as\s+(\w+\.png)", text)
     assert len(saved) == len(set(saved)) >= 13, saved
     assert html.count('<figure class="explain-figure"><img src="data:image/png;base64,') == len(saved)
     for name in ("digit.png", "dropout_mask.png", "confusion_matrix.png", "unit_weights.png"):
