@@ -4,8 +4,8 @@ The notebook is executed with nbclient in a kernel of this very interpreter,
 described by a kernelspec written to a temporary folder (nothing is written to
 the user's home: IPython's and Jupyter's folders point into the same
 temporary folder). The kernel inherits this process's environment, so
-``PYTHONPATH`` (this worktree's explain) and ``EXPLAIN_CACHE`` (the test
-session's private cache) hold there too.
+``EXPLAIN_CACHE`` (the test session's private cache) holds there too, and its
+``PYTHONPATH`` starts with the folder of the explain this test imported.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from jupyter_client.manager import KernelManager
 
     home = tmp_path_factory.mktemp("jupyter")
+    # The kernel imports the explain this test imported: the source tree (pytest puts the repository
+    # on sys.path), not a copy installed in site-packages, which CI's `pip install .` also makes.
+    source = str(Path(explain.__file__).resolve().parents[1])
+    pythonpath = os.pathsep.join(p for p in (source, os.environ.get("PYTHONPATH", "")) if p)
     spec = home / "kernels" / KERNEL
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(
@@ -43,7 +47,7 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> Any:
                 "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                 "display_name": "explain tests",
                 "language": "python",
-                "env": {"IPYTHONDIR": str(home / "ipython")},
+                "env": {"IPYTHONDIR": str(home / "ipython"), "PYTHONPATH": pythonpath},
             }
         )
     )
