@@ -66,3 +66,23 @@ def tutorial_model(model):
     )
     tutorial.set_weights(model.get_weights())
     return tutorial
+
+
+@pytest.fixture()
+def subclassed_model():
+    """A built subclassed model (its layers are wired in Python code, so explain cannot trace it): 3 → Dense(2)."""
+    from explain._tf import keras
+
+    k = keras()
+
+    class Custom(k.Model):
+        def __init__(self) -> None:
+            super().__init__()
+            self.d = k.layers.Dense(2)
+
+        def call(self, x):
+            return self.d(x)
+
+    m = Custom()
+    m(np.zeros((1, 3), "float32"))
+    return m

@@ -250,19 +250,8 @@ def test_multi_input_model_names_what_is_supported() -> None:
     assert "left" in message and "right" in message and "Trace each branch" in message
 
 
-def test_subclassed_model_names_what_is_supported() -> None:
-    k = keras()
-
-    class Custom(k.Model):
-        def __init__(self) -> None:
-            super().__init__()
-            self.d = k.layers.Dense(2)
-
-        def call(self, x):
-            return self.d(x)
-
-    m = Custom()
-    m(np.zeros((1, 3), "float32"))
+def test_subclassed_model_names_what_is_supported(subclassed_model) -> None:
+    m = subclassed_model
     with pytest.raises(ModelError) as info:
         explain.dense(m, np.zeros(3, "float32"))
     message = str(info.value)

@@ -114,19 +114,8 @@ def test_functional_and_cnn_models_are_traced() -> None:
     assert t.is_distribution
 
 
-def test_subclassed_model_gets_a_clear_message() -> None:
-    k = keras()
-
-    class Custom(k.Model):
-        def __init__(self) -> None:
-            super().__init__()
-            self.d = k.layers.Dense(2)
-
-        def call(self, x):
-            return self.d(x)
-
-    m = Custom()
-    m(np.zeros((1, 3), "float32"))
+def test_subclassed_model_gets_a_clear_message(subclassed_model) -> None:
+    m = subclassed_model
     with pytest.raises(ModelError, match="subclassed") as info:
         explain.trace(m, np.zeros(3, "float32"))
     assert "keras.Sequential" in str(info.value)
