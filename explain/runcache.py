@@ -16,8 +16,10 @@ text is read from disk.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import re
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,17 +64,20 @@ def load_fault_run(fault: Fault, epochs: int, seed: int, folder: Path | None = N
     from explain.diagnosis import diagnose
     from explain.faults import FaultRun, _fault_data, _model
     from explain.runfile import run_from_dict
-    from explain.store import _file_sha256
+    from explain.store import _file_sha256, _folder_lock
 
     folder = _folder() if folder is None else folder
     key = _key(fault, epochs, seed)
     try:
-        meta = json.loads((folder / f"{key}.json").read_text())
-        weights_path = folder / meta["weights_file"]
-        if meta.get("format") != FORMAT or _file_sha256(weights_path) != meta["weights_sha256"]:
-            raise ValueError("checksum or format mismatch")
-        with np.load(weights_path, allow_pickle=False) as z:
-            weights = [z[f"w{i}"] for i in range(meta["n_weights"])]
+        with _folder_lock(folder, shared=True):  # no commit removes the weights between the JSON and the read
+            meta = json.loads((folder / f"{key}.json").read_text())
+            if not re.fullmatch(rf"{key}-[0-9a-f]{{12}}\.npz", str(meta.get("weights_file"))):
+                raise ValueError(f"it names the weights file {meta.get('weights_file')!r}, not one of its own")
+            weights_path = folder / meta["weights_file"]
+            if meta.get("format") != FORMAT or _file_sha256(weights_path) != meta["weights_sha256"]:
+                raise ValueError("checksum or format mismatch")
+            with np.load(weights_path, allow_pickle=False) as z:
+                weights = [z[f"w{i}"] for i in range(meta["n_weights"])]
         model = _model(fault, seed)
         model.set_weights(weights)
         run = None if meta["run"] is None else run_from_dict(meta["run"])
@@ -99,27 +104,29 @@ def save_fault_run(result: FaultRun, epochs: int, seed: int, folder: Path | None
         '.json'
     """
     from explain.runfile import run_to_dict
-    from explain.store import _file_sha256
+    from explain.store import _folder_lock
 
     folder = _folder() if folder is None else folder
     key = _key(result.fault, epochs, seed)
     weights = result.model.get_weights()
     buf = io.BytesIO()
     np.savez(buf, **{f"w{i}": np.asarray(w) for i, w in enumerate(weights)})
+    data = buf.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
     try:
-        tmp = atomic_write_bytes(folder / f".{key}.npz.new", buf.getvalue())
-        sha = _file_sha256(tmp)
-        weights_path = tmp.replace(folder / f"{key}-{sha[:12]}.npz")
+        # Named by its content: two processes saving the same run write the same file, each atomically.
+        weights_path = atomic_write_bytes(folder / f"{key}-{sha[:12]}.npz", data)
         meta = {
             "format": FORMAT, "fault": result.fault.name, "epochs": epochs, "seed": seed, "log": result.log,
             "run": None if result.run is None else run_to_dict(result.run), "evaluation": result.evaluation,
             "error": result.error, "seconds": result.seconds, "n_weights": len(weights),
             "weights_file": weights_path.name, "weights_sha256": sha,
         }  # fmt: skip
-        written = atomic_write_text(folder / f"{key}.json", json.dumps(meta))
-        for old in folder.glob(f"{key}-*.npz"):  # weights of an earlier, replaced run of this entry
-            if old != weights_path:
-                old.unlink(missing_ok=True)
+        with _folder_lock(folder):  # one commit at a time (explain.store's lock), so tidying never races a save
+            written = atomic_write_text(folder / f"{key}.json", json.dumps(meta))
+            for old in folder.glob(f"{key}-*.npz"):  # weights of an earlier, replaced run of this entry
+                if old != weights_path:
+                    old.unlink(missing_ok=True)
         return written
     except OSError as e:  # read-only or full disk: the run is still good, just not cached
         warnings.warn(f"explain: could not cache the fault run in {folder} ({e}).", stacklevel=3)

@@ -49,7 +49,7 @@ def test_cache_false_trains_and_writes_nothing(folder: Path) -> None:
     assert not r.from_cache and list(folder.iterdir()) == []
 
 
-@pytest.mark.parametrize("damage", ["weights", "json", "checksum"])
+@pytest.mark.parametrize("damage", ["weights", "json", "checksum", "outside"])
 def test_a_damaged_entry_is_run_again_with_a_warning(folder: Path, damage: str) -> None:
     first = faults.run(NAME, epochs=1)
     meta_path = next(folder.glob("*.json"))
@@ -58,9 +58,12 @@ def test_a_damaged_entry_is_run_again_with_a_warning(folder: Path, damage: str) 
         weights_path.write_bytes(weights_path.read_bytes()[:1000])  # truncated
     elif damage == "json":
         meta_path.write_text(meta_path.read_text()[:500])
-    else:
+    else:  # a wrong checksum, or a JSON that points outside the cache folder
         meta = json.loads(meta_path.read_text())
-        meta["weights_sha256"] = "0" * 64
+        if damage == "checksum":
+            meta["weights_sha256"] = "0" * 64
+        else:
+            meta["weights_file"] = "../" + weights_path.name
         meta_path.write_text(json.dumps(meta))
     faults._run.cache_clear()
     with pytest.warns(UserWarning, match="damaged"):
