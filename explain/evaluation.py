@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from explain import render
+from explain import _checks, render
 from explain.data import Dataset, as_dataset
 from explain.normalization import normalize
-from explain.training import check_model_for_data, check_positive_int, check_seed
+from explain.training import check_model_for_data
 
 CONFIDENT = 0.99  # a prediction with at least this probability counts as "confident"
 
@@ -150,7 +150,7 @@ def evaluate(model: Any, data: Dataset, *, batch_size: int = 256) -> Evaluation:
         (2000, True)
     """
     data = as_dataset(data)
-    batch_size = check_positive_int("batch_size", batch_size)
+    batch_size = _checks.positive_int("batch_size", batch_size)
     check_model_for_data(model, data, doing="evaluate")
     x = normalize(data.x_test)
     y = np.asarray(data.y_test)
@@ -257,7 +257,7 @@ def accuracy_gap(
     from explain.tracing import trace
 
     data = as_dataset(data)
-    batch_size, seed = check_positive_int("batch_size", batch_size), check_seed(seed)
+    batch_size, seed = _checks.positive_int("batch_size", batch_size), _checks.seed(seed)
     check_model_for_data(model, data, doing="accuracy_gap", compiled=False)
     x, y = normalize(data.x_train), np.asarray(data.y_train)
     on = np.concatenate(

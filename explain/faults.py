@@ -435,9 +435,10 @@ def run(name: str, *, epochs: int | None = None, seed: int = 0, cache: bool = Tr
         (True, 'labels-out-of-range')
     """
     get(name)
-    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1):
-        raise ValueError(f"Expected epochs to be a positive integer. Received: epochs={epochs!r}")
-    return _run(name, epochs or FAULTS[name].epochs, seed, bool(cache))
+    from explain import _checks
+
+    epochs = FAULTS[name].epochs if epochs is None else _checks.positive_int("epochs", epochs)
+    return _run(name, epochs, seed, bool(cache))
 
 
 def short_error(e: BaseException) -> str:

@@ -33,6 +33,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import PercentFormatter
 
 from explain import render
+from explain._checks import positive_int
 from explain.figures import BAR_COLOR, PREDICTED_COLOR, _figure, _text_color, grid_shape
 
 __all__ = [
@@ -95,12 +96,6 @@ def _class_names(class_names: Sequence[Any] | None, k: int) -> tuple[str, ...]:
     if len(names) != k:
         raise ValueError(f"Expected {k} class names, one per class. Received: {len(names)}.")
     return names
-
-
-def _positive_int(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"Expected {what} to be a positive integer. Received: {what}={value!r}")
-    return int(value)
 
 
 def _probability(p: float) -> str:
@@ -302,7 +297,7 @@ def class_examples(images: Any, labels: Any, class_names: Sequence[Any] | None =
         raise ValueError(f"Expected images of shape (n, height, width), e.g. (n, 28, 28). Received: shape {a.shape}.")
     pixels = _numbers(a, "images", 3)
     y = _labels(labels, "labels", a.shape[0])
-    per_class = _positive_int(per_class, "per_class")
+    per_class = positive_int("per_class", per_class)
     k = int(y.max()) + 1 if class_names is None else len(class_names)
     names = _class_names(class_names, k)
     if y.max() >= k:
@@ -377,7 +372,7 @@ def mistakes_gallery(
         raise ValueError(f"Expected images of shape (n, height, width), e.g. (n, 28, 28). Received: shape {a.shape}.")
     pixels = _numbers(a, "images", 3)
     n = a.shape[0]
-    columns = _positive_int(columns, "columns")
+    columns = positive_int("columns", columns)
     y_true = _labels(true_labels, "true_labels", n)
     y_pred = _labels(predicted, "predicted", n)
     p = _numbers(probabilities, "probabilities", np.ndim(probabilities))

@@ -290,13 +290,14 @@ def trained(
         >>> t.model.count_params(), t.test_accuracy > 0.85
         (407050, True)
     """
+    from explain import _checks
     from explain.model import seed_model
-    from explain.training import check_positive_int, check_seed, train
+    from explain.training import train
 
     epochs, batch_size, seed = (
-        check_positive_int("epochs", epochs),
-        check_positive_int("batch_size", batch_size),
-        check_seed(seed),
+        _checks.positive_int("epochs", epochs),
+        _checks.positive_int("batch_size", batch_size),
+        _checks.seed(seed),
     )
     if not isinstance(cache, (bool, str, os.PathLike)):
         raise ValueError(f"Expected cache to be True, False or a folder. Received: cache={cache!r}")

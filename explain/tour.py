@@ -117,8 +117,9 @@ def run_tour(
         >>> result.summary["evaluate"]["accuracy"] > 0.8  # doctest: +SKIP
         True
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"Expected epochs to be a positive integer. Received: epochs={epochs!r}")
+    from explain import _checks
+
+    epochs = _checks.positive_int("epochs", epochs)
     from explain._tf import keras
     from explain.model import seed_model
 

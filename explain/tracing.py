@@ -21,7 +21,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from explain import render
+from explain import _checks, render
 from explain._tf import keras
 from explain.errors import LayerNotFoundError, ModelError
 from explain.inputs import as_model_batch
@@ -407,13 +407,6 @@ def seeded(model: Any, seed: int | None) -> Iterator[None]:
             v.assign(value)
 
 
-def check_batch_size(batch_size: Any) -> int:
-    """``batch_size`` as an int, or a clear error when it is not a positive integer."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"Expected batch_size to be a positive integer. Received: batch_size={batch_size!r}")
-    return int(batch_size)
-
-
 def chunks(n: int, batch_size: int) -> list[slice]:
     """The slices a batch of ``n`` runs in: ``batch_size`` inputs each, the last one shorter (as ``predict``).
 
@@ -518,9 +511,8 @@ def trace(
         >>> explain.trace(model, many, batch_size=128)["dense"].output.shape  # three chunks: 128, 128, 44
         (300, 512)
     """
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise ValueError(f"Expected seed to be a non-negative integer or None. Received: seed={seed!r}")
-    batch_size = check_batch_size(batch_size)
+    seed = None if seed is None else _checks.seed(seed)
+    batch_size = _checks.positive_int("batch_size", batch_size)
     capture = _capture(model)
     k = keras()
     model_input = model.inputs[0]
@@ -530,7 +522,7 @@ def trace(
     batch, single = as_model_batch(
         x, expected, dtype=model_input.dtype, model_name=model.name, expects_unit_range=not rescales
     )
-    outputs = _run(capture, model, batch, training, None if seed is None else int(seed), batch_size)
+    outputs = _run(capture, model, batch, training, seed, batch_size)
 
     def unbatch(a: np.ndarray) -> np.ndarray:
         return a[0] if single else a

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from explain import render
+from explain import _checks, render
 from explain.data import Dataset, as_dataset
 from explain.errors import ModelError
 from explain.normalization import normalize
@@ -48,30 +48,6 @@ def steps_per_epoch(n_samples: int, batch_size: int = BATCH_SIZE) -> int:
     if n_samples < 0 or batch_size < 1:
         raise ValueError(f"Expected n_samples >= 0 and batch_size >= 1. Received: {n_samples}, {batch_size}.")
     return math.ceil(n_samples / batch_size)
-
-
-def check_positive_int(name: str, value: Any) -> int:
-    """``value`` as an int if it is a positive integer (not a bool); else a ValueError naming ``name``.
-
-    Examples:
-        >>> check_positive_int("epochs", 5)
-        5
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"Expected {name} to be a positive integer. Received: {name}={value!r}")
-    return int(value)
-
-
-def check_seed(seed: Any) -> int:
-    """``seed`` as an int if it is a non-negative integer (Keras's seeds are 0 … 2**32 - 1).
-
-    Examples:
-        >>> check_seed(0)
-        0
-    """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise ValueError(f"Expected seed to be an integer from 0 to 2**32 - 1. Received: seed={seed!r}")
-    return int(seed)
 
 
 def _loss_name(loss: Any) -> str:
@@ -488,10 +464,10 @@ def train(
     from explain._tf import keras
 
     data = as_dataset(data)
-    epochs = check_positive_int("epochs", epochs)
-    batch_size = check_positive_int("batch_size", batch_size)
-    probe_size = check_positive_int("probe_size", probe_size)
-    seed = check_seed(seed)
+    epochs = _checks.positive_int("epochs", epochs)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    probe_size = _checks.positive_int("probe_size", probe_size)
+    seed = _checks.seed(seed)
     real = isinstance(validation_split, (int, float, np.integer, np.floating)) and not isinstance(
         validation_split, bool
     )

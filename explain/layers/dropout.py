@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from explain import render
+from explain import _checks, render
 from explain.layers._pick import one, pick_step, source_output
-from explain.tracing import DEFAULT_BATCH_SIZE, check_batch_size, chunks, random_layers, seeded, trace
+from explain.tracing import DEFAULT_BATCH_SIZE, chunks, random_layers, seeded, trace
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,7 +156,7 @@ def dropout(
     """
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
         raise ValueError(f"Expected draws to be a positive integer. Received: draws={draws!r}")
-    batch_size = check_batch_size(batch_size)
+    batch_size = _checks.positive_int("batch_size", batch_size)
     t = trace(model, x, training=True, seed=seed, batch_size=batch_size)
     step = pick_step(t, layer, lambda s: s.kind == "Dropout", "a Dropout layer")
     keras_layer = next(lay for lay in random_layers(model) if lay.name == step.name)
