@@ -49,7 +49,7 @@ def main() -> None:
         f"mean test accuracy {statistics.mean(accuracies):.4f} ± {spread:.4f} (sample std over {len(accuracies)} "
         f"seeds), min {min(accuracies):.4f}, max {max(accuracies):.4f}; cache hit ≥ {min(ratios):.0f}× faster"
     )
-    print("versions:", explain._tf.versions())
+    print("versions:", explain._core.tf.versions())
 
 
 if __name__ == "__main__":

@@ -50,8 +50,8 @@ def main() -> None:
 
     sys.path.insert(0, str(REPO))
     import explain
-    from explain._files import atomic_write_text
-    from explain._tf import versions
+    from explain._core.files import atomic_write_text
+    from explain._core.tf import versions
 
     data = explain.load_mnist("auto", download=False)
     with tempfile.TemporaryDirectory(prefix="explain-docs-bench-") as tmp:

@@ -144,7 +144,7 @@ def main() -> None:
                 f"+{m['maxrss_mib'] - m['rss_before_mib']:.0f} MiB over it; layer outputs kept "
                 f"{m['kept_mib']:.0f} MiB | ≤ 2 GB |"
             )
-    print("\nversions:", explain._tf.versions())
+    print("\nversions:", explain._core.tf.versions())
 
 
 if __name__ == "__main__":

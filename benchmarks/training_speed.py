@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 
 import explain
-from explain._tf import keras, versions
-from explain.training import steps_per_epoch
+from explain._core.tf import keras, versions
+from explain.fit.train import steps_per_epoch
 
 SEED = 0
 

@@ -1,26 +1,31 @@
 """explain: TensorFlow's Hello World, taken apart line by line and layer by layer.
 
-The program it explains::
+The program it explains, and where each line is taken apart (one folder per line)::
 
-    (x_train, y_train), (x_test, y_test) = mnist.load_data()   # explain.load_mnist()
-    x_train, x_test = x_train / 255.0, x_test / 255.0          # explain.normalize(), explain.scaling()
-    model = Sequential([Flatten, Dense(512, relu),
-                        Dropout(0.2), Dense(10, softmax)])     # explain.seed_model()
-    model(x)                                                   # explain.trace(model, x)
-    model.compile(optimizer='adam',                            # explain.adam_steps()
-                  loss='sparse_categorical_crossentropy')      # explain.loss_by_hand(), logits_shortcut()
-    model.fit(x_train, y_train, epochs=5)                      # explain.train(), Recorder, trained()
-    model.evaluate(x_test, y_test)                             # explain.evaluate(), accuracy_gap()
+    (x_train, y_train), (x_test, y_test) = mnist.load_data()  # data/      load_mnist(), Dataset
+    x_train, x_test = x_train / 255.0, x_test / 255.0         # data/      normalize(), scaling()
+    model = Sequential([Flatten(), Dense(512, relu),          # model.py   seed_model()
+                        Dropout(0.2), Dense(10, softmax)])
+    model(x)                                                  # forward/   trace(), flatten(), dense(),
+                                                              #            dropout(), softmax()
+    model.compile(optimizer='adam',                           # compile/   loss_by_hand(), logits_shortcut(),
+                  loss='sparse_categorical_crossentropy')     #            sparse_vs_categorical(), adam_steps()
+    model.fit(x_train, y_train, epochs=5)                     # fit/       train(), Recorder, trained()
+    model.evaluate(x_test, y_test)                            # evaluation/ evaluate(), accuracy_gap()
 
-and, layer by layer, with numbers recomputed in NumPy and compared with Keras:
-`flatten`, `dense`, `dropout`, `softmax`. When a run goes wrong,
-`diagnose` reads its log or history and `faults` reproduces classic failures.
-`explain.figures` draws every figure as a matplotlib figure, and
-`teaching_figures` / `write_figures` list or save them all for slides; ``explain tour``,
-``explain figures`` and ``explain diagnose`` do the same from the command line.
+When a run goes wrong, ``diagnosis/`` reads its log or history (`diagnose`)
+and reproduces classic failures (`faults`). On top, ``figures/`` draws every
+figure from results (never from models) and ``cli/`` is the ``explain``
+command (``tour``, ``figures``, ``diagnose``, ``faults``); underneath,
+``_core/`` holds the checks, constants, reports, files, the cache and the
+lazy TensorFlow import; ``errors.py`` every error class. Imports run one way:
+``_core`` ← ``data`` ← ``model`` ← ``forward`` ← ``compile`` ← ``fit`` ←
+``evaluation`` ← ``diagnosis`` ← ``cli``, and ``figures`` uses ``_core`` only.
 
-Importing explain is cheap: TensorFlow is imported (quietly) the first time a
-function needs it.
+Every result prints as a table (``print(result)``), renders as HTML in a
+notebook and as Markdown for the docs (see `explain._core.report`). Importing
+explain is cheap: TensorFlow is imported (quietly) the first time a function
+needs it.
 """
 
 from __future__ import annotations
@@ -28,68 +33,77 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+from explain._core.constants import VERSION as __version__
 
 # public name -> module that defines it; loaded on first use (PEP 562)
 _EXPORTS = {
-    "Dataset": "explain.data",
-    "DataDescription": "explain.data",
-    "Scaling": "explain.normalization",
-    "load_mnist": "explain.data",
-    "load_fashion_mnist": "explain.data",
-    "normalize": "explain.normalization",
-    "scaling": "explain.normalization",
+    # data/: the program's first two lines
+    "Dataset": "explain.data.dataset",
+    "DataDescription": "explain.data.dataset",
+    "load_mnist": "explain.data.sources",
+    "load_fashion_mnist": "explain.data.sources",
+    "normalize": "explain.data.scaling",
+    "scaling": "explain.data.scaling",
+    "Scaling": "explain.data.scaling",
+    # model.py
     "seed_model": "explain.model",
-    "trace": "explain.tracing",
-    "Trace": "explain.tracing",
-    "Step": "explain.tracing",
-    "flatten": "explain.layers.flatten",
-    "FlattenExplanation": "explain.layers.flatten",
-    "dense": "explain.layers.dense",
-    "DenseExplanation": "explain.layers.dense",
-    "dropout": "explain.layers.dropout",
-    "DropoutExplanation": "explain.layers.dropout",
-    "softmax": "explain.layers.softmax",
-    "SoftmaxExplanation": "explain.layers.softmax",
-    "train": "explain.training",
-    "TrainingRun": "explain.training",
-    "Recorder": "explain.training",
-    "Snapshot": "explain.training",
-    "steps_per_epoch": "explain.training",
-    "trained": "explain.store",
-    "trained_model": "explain.store",
-    "Trained": "explain.store",
-    "evaluate": "explain.evaluation",
-    "Evaluation": "explain.evaluation",
-    "accuracy_gap": "explain.evaluation",
-    "AccuracyGap": "explain.evaluation",
-    "loss_by_hand": "explain.crossentropy",
-    "LossExplanation": "explain.crossentropy",
-    "sparse_vs_categorical": "explain.crossentropy",
-    "SparseVsCategorical": "explain.crossentropy",
-    "logits_shortcut": "explain.crossentropy",
-    "LogitsShortcut": "explain.crossentropy",
-    "clipped_cost": "explain.crossentropy",
-    "cost_from_logits": "explain.crossentropy",
-    "adam_steps": "explain.adam",
-    "adam_update": "explain.adam",
-    "AdamExplanation": "explain.adam",
-    "diagnose": "explain.diagnosis",
-    "Diagnosis": "explain.diagnosis",
-    "Finding": "explain.diagnosis",
-    "parse_log": "explain.logparse",
-    "ParsedLog": "explain.logparse",
-    "LogError": "explain.logparse",
-    "faults": "explain.faults",
+    # forward/: model(x), layer by layer
+    "trace": "explain.forward.trace",
+    "Trace": "explain.forward.trace",
+    "Step": "explain.forward.trace",
+    "flatten": "explain.forward.flatten",
+    "FlattenExplanation": "explain.forward.flatten",
+    "dense": "explain.forward.dense",
+    "DenseExplanation": "explain.forward.dense",
+    "dropout": "explain.forward.dropout",
+    "DropoutExplanation": "explain.forward.dropout",
+    "softmax": "explain.forward.softmax",
+    "SoftmaxExplanation": "explain.forward.softmax",
+    # compile/: the loss and Adam by hand
+    "loss_by_hand": "explain.compile.loss",
+    "LossExplanation": "explain.compile.loss",
+    "sparse_vs_categorical": "explain.compile.sparse",
+    "SparseVsCategorical": "explain.compile.sparse",
+    "logits_shortcut": "explain.compile.shortcut",
+    "LogitsShortcut": "explain.compile.shortcut",
+    "clipped_cost": "explain.compile.crossentropy",
+    "cost_from_logits": "explain.compile.crossentropy",
+    "adam_update": "explain.compile.adam",
+    "adam_steps": "explain.compile.adam_steps",
+    "AdamExplanation": "explain.compile.adam_steps",
+    # fit/: training, recorded and cached
+    "train": "explain.fit.train",
+    "TrainingRun": "explain.fit.run",
+    "steps_per_epoch": "explain.fit.run",
+    "Recorder": "explain.fit.recorder",
+    "Snapshot": "explain.fit.snapshot",
+    "trained": "explain.fit.cache",
+    "trained_model": "explain.fit.cache",
+    "Trained": "explain.fit.cache",
+    # evaluation/
+    "evaluate": "explain.evaluation.evaluate",
+    "Evaluation": "explain.evaluation.evaluate",
+    "accuracy_gap": "explain.evaluation.gap",
+    "AccuracyGap": "explain.evaluation.gap",
+    # diagnosis/: when training goes wrong
+    "diagnose": "explain.diagnosis.diagnose",
+    "Diagnosis": "explain.diagnosis.findings",
+    "Finding": "explain.diagnosis.findings",
+    "parse_log": "explain.diagnosis.logparse",
+    "ParsedLog": "explain.diagnosis.logparse",
+    "faults": "explain.diagnosis.faults",
+    # figures/ and the command line's gallery
     "figures": "explain.figures",
-    "teaching_figures": "explain.gallery",
-    "TeachingFigure": "explain.gallery",
-    "write_figures": "explain.gallery",
+    "teaching_figures": "explain.cli.gallery",
+    "TeachingFigure": "explain.cli.gallery",
+    "write_figures": "explain.cli.gallery",
+    # errors.py
     "DataError": "explain.errors",
     "InputError": "explain.errors",
     "ModelError": "explain.errors",
     "LayerNotFoundError": "explain.errors",
-    "PixelScaleWarning": "explain.inputs",
+    "LogError": "explain.errors",
+    "PixelScaleWarning": "explain.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -1,4 +1,4 @@
-"""The errors explain raises for mistakes it can foresee.
+"""Every error and warning explain raises for mistakes it can foresee, in one place.
 
 Each message follows Keras's pattern: what was expected, what was received,
 and how to fix it.
@@ -19,6 +19,13 @@ class ModelError(TypeError):
     """A model cannot be traced or explained (for example a subclassed model)."""
 
 
+class NotCompiledError(ModelError, ValueError):
+    """A model that has to be compiled is not.
+
+    A `ModelError`, and a ``ValueError`` as Keras raises when ``fit`` meets an uncompiled model.
+    """
+
+
 class LayerNotFoundError(KeyError):
     """A layer name or position does not exist in a trace or a model.
 
@@ -27,3 +34,11 @@ class LayerNotFoundError(KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class LogError(ValueError):
+    """The text holds no training or evaluation results that `explain.parse_log` can read."""
+
+
+class PixelScaleWarning(UserWarning):
+    """Input values look like raw 0–255 pixels given to a model that expects [0, 1]."""

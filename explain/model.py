@@ -20,10 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from explain._tf import keras
-
-#: The names Keras gives these layers in a fresh session; fixed so ``trace["dropout"]`` always works.
-LAYER_NAMES = ("flatten", "dense", "dropout", "dense_1")
+from explain._core import checks
+from explain._core.tf import keras
 
 
 def seed_model(
@@ -52,7 +50,8 @@ def seed_model(
         ``flatten``, ``dense``, ``dropout``, ``dense_1``.
 
     Raises:
-        ValueError: for a non-positive width or a rate outside [0, 1).
+        ValueError: a seed outside 0 … 2**32 - 1, a non-positive width, a rate outside [0, 1),
+            or an activation Keras does not know.
 
     Examples:
         >>> import explain
@@ -62,12 +61,9 @@ def seed_model(
         >>> model.count_params()
         407050
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"Expected seed to be a non-negative integer. Received: seed={seed!r}")
-    if isinstance(hidden_units, bool) or not isinstance(hidden_units, int) or hidden_units < 1:
-        raise ValueError(f"Expected hidden_units to be a positive integer. Received: hidden_units={hidden_units!r}")
-    if not 0 <= dropout_rate < 1:
-        raise ValueError(f"Expected dropout_rate in [0, 1). Received: dropout_rate={dropout_rate!r}")
+    seed = checks.seed(seed)
+    hidden_units = checks.positive_int("hidden_units", hidden_units)
+    dropout_rate = checks.unit_interval("dropout_rate", dropout_rate)
     k = keras()
     try:
         k.activations.get(activation)

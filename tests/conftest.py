@@ -52,7 +52,7 @@ def tutorial_model(model):
     with the seeded model's weights. A fresh one per test: tests may change it."""
     import tensorflow as tf
 
-    from explain._tf import keras
+    from explain._core.tf import keras
 
     k = keras()
     tutorial = k.Sequential(
@@ -71,7 +71,7 @@ def tutorial_model(model):
 @pytest.fixture()
 def subclassed_model():
     """A built subclassed model (its layers are wired in Python code, so explain cannot trace it): 3 → Dense(2)."""
-    from explain._tf import keras
+    from explain._core.tf import keras
 
     k = keras()
 

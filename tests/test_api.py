@@ -15,9 +15,10 @@ import explain
 def test_public_name_resolves_and_has_a_google_docstring_with_examples(name: str) -> None:
     obj = getattr(explain, name)
     documented = [(name, obj)]
-    if inspect.ismodule(obj):  # a public module: each of its public functions
+    if inspect.ismodule(obj):  # a public module: each of its public functions (those it lists in __all__)
+        listed = getattr(obj, "__all__", None)
         documented = [(f"{name}.{n}", f) for n, f in inspect.getmembers(obj, inspect.isfunction)
-                      if not n.startswith("_") and f.__module__ == obj.__name__]  # fmt: skip
+                      if not n.startswith("_") and (n in listed if listed else f.__module__ == obj.__name__)]  # fmt: skip
         assert documented, f"explain.{name} has no public functions"
     for qualname, item in documented:
         doc = inspect.getdoc(item) or ""
@@ -30,9 +31,12 @@ def test_public_name_resolves_and_has_a_google_docstring_with_examples(name: str
 def test_functions_stay_functions_whatever_the_import_order() -> None:
     # Importing submodules first must not replace explain.trace (the function) by a module.
     code = (
-        "import explain.layers.dropout, explain.tracing, explain, inspect;"
+        "import explain.forward.dropout, explain.forward.trace, explain.evaluation.evaluate, "
+        "explain.diagnosis.diagnose, explain, inspect;"
         "assert inspect.isfunction(explain.trace), explain.trace;"
-        "assert inspect.isfunction(explain.dense)"
+        "assert inspect.isfunction(explain.dense);"
+        "assert inspect.isfunction(explain.evaluate), explain.evaluate;"
+        "assert inspect.isfunction(explain.diagnose), explain.diagnose"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -40,7 +44,7 @@ def test_functions_stay_functions_whatever_the_import_order() -> None:
 def test_import_and_help_do_not_import_tensorflow() -> None:
     code = (
         "import sys, io, contextlib, explain;"
-        "from explain.cli import main;"
+        "from explain.cli.main import main;"
         "buf = io.StringIO();"
         "ctx = contextlib.redirect_stdout(buf);\n"
         "with ctx:\n"

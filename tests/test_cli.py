@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from explain.cli import main
+from explain.cli.main import main
 
 
 def _explain(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -23,12 +23,27 @@ def _explain(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
 
 @pytest.fixture(scope="module")
 def tour_runs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[subprocess.CompletedProcess[str], Path]]:
-    """Two tours on the sample with the same seed (one epoch each), in fresh processes."""
+    """Two tours on the sample with the same seed (one epoch each), in fresh processes.
+
+    The first in an 80-column terminal (``COLUMNS=80``), the second piped with no width set: both lay out to 80.
+    """
     runs = []
-    for name in ("a", "b"):
+    for name, columns in (("a", "80"), ("b", None)):
         out = tmp_path_factory.mktemp(name)
-        runs.append((_explain("tour", "--data", "sample", "--epochs", "1", "--index", "3", "--out", str(out)), out))
+        env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | ({"COLUMNS": columns} if columns else {})
+        proc = subprocess.run(
+            [sys.executable, "-m", "explain", "tour", "--data", "sample", "--epochs", "1", "--index", "3",
+             "--out", str(out)], capture_output=True, text=True, env=env, timeout=600,
+        )  # fmt: skip
+        runs.append((proc, out))
     return runs
+
+
+def test_tour_output_fits_80_columns_in_a_terminal_and_in_a_pipe(tour_runs) -> None:
+    for proc, _ in tour_runs:
+        assert proc.returncode == 0, proc.stderr
+        too_long = [line for line in proc.stdout.splitlines() if len(line) > 80]
+        assert not too_long, too_long
 
 
 def test_tour_prints_every_step_and_writes_figures_and_summary(tour_runs) -> None:
@@ -95,7 +110,7 @@ def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_help_is_fast_to_import() -> None:
     # `explain --help` must not import TensorFlow (measured as imports, not time).
     code = (
-        "import sys; from explain.cli import main\n"
+        "import sys; from explain.cli.main import main\n"
         "try: main(['tour', '--help'])\n"
         "except SystemExit: pass\n"
         "assert 'tensorflow' not in sys.modules"
@@ -105,7 +120,7 @@ def test_help_is_fast_to_import() -> None:
 
 @pytest.mark.full_mnist
 def test_tour_on_full_mnist_one_epoch(full_mnist_path: Path, tmp_path: Path) -> None:
-    from explain.tour import run_tour
+    from explain.cli.tour import run_tour
 
     lines: list[str] = []
     result = run_tour(str(full_mnist_path), epochs=1, out=tmp_path, echo=lines.append, progress=False)

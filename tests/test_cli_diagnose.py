@@ -49,7 +49,7 @@ def test_diagnose_errors_are_one_clear_line(tmp_path: Path) -> None:
 def test_diagnose_never_imports_tensorflow() -> None:
     code = (
         "import sys, io, contextlib;"
-        "from explain.cli import main;"
+        "from explain.cli.main import main;"
         "buf = io.StringIO();\n"
         "with contextlib.redirect_stdout(buf):\n"
         "    status = main(['diagnose', sys.argv[1], '--parsed'])\n"
@@ -83,3 +83,18 @@ def test_unknown_fault_is_a_clear_error() -> None:
     proc = _explain("faults", "nope")
     err = proc.stderr.decode()
     assert proc.returncode == 2 and err.startswith("explain: error: Expected one of the fault names healthy,")
+
+
+def test_text_output_fits_80_columns() -> None:
+    """Tables wrap, long lines fold and the fault's log and diagnosis share the 80 columns side by side."""
+    runs = {
+        "diagnose": _explain("diagnose", str(LOGS / "keras3_verbose2_validation.log"), "--parsed"),
+        "diagnose two fits": _explain("diagnose", str(LOGS / "keras3_two_fits_and_evaluate.log")),
+        "faults": _explain("faults"),
+        "faults NAME": _explain("faults", "labels-out-of-range"),
+    }
+    for what, proc in runs.items():
+        assert proc.returncode == 0, (what, proc.stderr)
+        lines = proc.stdout.decode().splitlines()
+        assert len(lines) > 5 and not [line for line in lines if len(line) > 80], what
+    assert " │ " in runs["faults NAME"].stdout.decode()  # two columns at 80, not stacked

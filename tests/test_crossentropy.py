@@ -8,17 +8,12 @@ import numpy as np
 import pytest
 
 import explain
-from explain._tf import keras
-from explain.crossentropy import (
-    EPSILON,
-    LN10,
-    MAX_COST,
-    clipped_cost,
-    cost_from_logits,
-    logits_shortcut,
-    loss_by_hand,
-    sparse_vs_categorical,
-)
+from explain._core.tf import keras
+from explain._core.constants import EPSILON, LN10, MAX_COST
+from explain.compile.crossentropy import clipped_cost, cost_from_logits
+from explain.compile.loss import loss_by_hand
+from explain.compile.shortcut import logits_shortcut
+from explain.compile.sparse import sparse_vs_categorical
 from explain.errors import InputError, ModelError
 
 N = 64
@@ -115,7 +110,7 @@ def test_integer_labels_into_categorical_crossentropy_raise_and_the_error_is_kep
     assert "target.shape=(64,), output.shape=(64, 10)" in s.integer_error
     assert s.one_hot_error is not None and s.one_hot_error.startswith("ValueError: ")
     assert "target.shape=(64, 10)" in s.one_hot_error
-    assert s.integer_error in str(s)
+    assert s.integer_error in s.to_text(1000)
 
 
 # -- the clip and the logits ----------------------------------------------------------------------
@@ -171,7 +166,7 @@ def test_without_saturation_every_path_agrees(model, batch, explained) -> None:
     for costs in (s.keras_array_costs, s.keras_output_costs, s.unclipped_costs, s.from_logits_costs):
         np.testing.assert_allclose(costs, s.clipped_costs, atol=1e-5)
     assert s.clipped_loss == pytest.approx(explained.mean, abs=1e-9)
-    assert "No sample has p[label] < 1e-7" in str(s)
+    assert "No sample has p[label] < 1e-7" in s.to_text(1000)
 
 
 def test_tutorial_tf_nn_softmax_clips_eagerly_but_not_in_evaluate(tutorial_model, batch) -> None:
@@ -183,7 +178,7 @@ def test_tutorial_tf_nn_softmax_clips_eagerly_but_not_in_evaluate(tutorial_model
     assert not s.output_has_keras_logits and s.keras_logits_max_diff is None
     np.testing.assert_allclose(s.keras_output_costs, s.clipped_costs, atol=1e-5)
     assert s.evaluate_loss == pytest.approx(s.unclipped_loss, rel=1e-5)
-    assert "carries no _keras_logits" in str(s)
+    assert "carries no _keras_logits" in s.to_text(1000)
 
 
 def test_a_softmax_layer_after_a_linear_dense_layer(model, batch) -> None:
@@ -265,10 +260,10 @@ def test_results_print_well(model, batch, explained, saturated) -> None:
         assert "\n" not in repr(r)
         text, html, md = str(r), r._repr_html_(), r.to_markdown()
         assert text.count("\n") > 5 and "<table>" in html and "| ---: |" in md
-    text = str(explained)
+    text = explained.to_text(1000)
     assert f"ln 10 = {LN10:.4f}" in text and f"{explained.mean:.4f}" in text and "model.evaluate" in text
     assert "logits" not in text  # no saturation: evaluate agrees, no detour
     assert repr(explained).startswith(f"LossExplanation(64 samples, loss {explained.mean:.4f} (ln 10 = 2.3026)")
-    shortcut = str(saturated)
+    shortcut = saturated.to_text(1000)
     assert "16.118" in shortcut and "_keras_logits" in shortcut and "exactly 0 in float32" in shortcut
     assert f"{saturated.evaluate_loss:.6f}" in shortcut

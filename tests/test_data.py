@@ -25,10 +25,10 @@ import numpy as np
 import pytest
 
 import explain
-import explain.data
-from explain._files import array_sha256
+import explain.data.sources
+from explain._core.files import array_sha256
 from explain.errors import DataError
-from explain.idx import IDX_FILES, find_idx_files, write_idx
+from explain.data.idx import IDX_FILES, find_idx_files, write_idx
 
 SPLITS = ("x_train", "y_train", "x_test", "y_test")
 
@@ -299,7 +299,7 @@ def keras_imported() -> None:
     Keras reads $KERAS_HOME once, at import; imported inside ``isolated`` it would keep a
     temporary folder as its home for the rest of the session.
     """
-    from explain._tf import keras
+    from explain._core.tf import keras
 
     keras()
 
@@ -322,7 +322,7 @@ def test_auto_falls_back_to_sample_when_download_fails_offline(
 
     assert no_network, "Keras's download was never attempted"
     assert data.origin == "sample"
-    assert elapsed < explain.data.DOWNLOAD_TIMEOUT
+    assert elapsed < explain.data.sources.DOWNLOAD_TIMEOUT
     assert socket.getdefaulttimeout() == timeout_before  # the short download timeout is undone
     notices = [line for line in capsys.readouterr().err.splitlines() if line.startswith("explain:")]
     assert len(notices) == 1 and "EXPLAIN_MNIST" in notices[0]
@@ -376,7 +376,7 @@ def test_a_network_that_hangs_ends_at_the_sample_after_the_timeout(
     black_hole: list[socket.socket],
 ) -> None:  # fmt: skip
     monkeypatch.setattr("keras.src.backend.config._KERAS_DIR", str(isolated))
-    monkeypatch.setattr(explain.data, "DOWNLOAD_TIMEOUT", 0.5)  # short, so the test is quick
+    monkeypatch.setattr(explain.data.sources, "DOWNLOAD_TIMEOUT", 0.5)  # short, so the test is quick
     capsys.readouterr()
     start = time.perf_counter()
     data = explain.load_mnist(download=True)
@@ -417,7 +417,7 @@ def test_an_unreadable_file_says_so(tmp_path: Path, small: dict[str, np.ndarray]
     def refuse(file: object, *args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied", str(file))
 
-    monkeypatch.setattr(explain.data, "open", refuse, raising=False)  # shadows the builtin in explain.data only
+    monkeypatch.setattr(explain.data.sources, "open", refuse, raising=False)  # shadows the builtin in explain.data.sources only
     message = data_error(path)
     assert f"Could not open {path}: Permission denied. Check that it is readable." in message
 
@@ -805,7 +805,7 @@ def test_reprs_are_one_line(sample: explain.Dataset) -> None:
 
 @pytest.fixture(scope="module")
 def debian_fashion() -> explain.Dataset:
-    folder = explain.data.DEBIAN_FASHION_DIR
+    folder = explain.data.sources.DEBIAN_FASHION_DIR
     if find_idx_files(folder) is None:
         pytest.skip(f"Debian's Fashion-MNIST is not installed in {folder} (apt-get install dataset-fashion-mnist)")
     saved = os.environ.pop("EXPLAIN_FASHION_MNIST", None)  # module scope: no monkeypatch
@@ -818,7 +818,7 @@ def debian_fashion() -> explain.Dataset:
 
 def test_fashion_from_debian(debian_fashion: explain.Dataset) -> None:
     data = debian_fashion
-    assert data.origin == "debian" and str(explain.data.DEBIAN_FASHION_DIR) in data.source
+    assert data.origin == "debian" and str(explain.data.sources.DEBIAN_FASHION_DIR) in data.source
     assert data.name == "fashion_mnist"
     assert data.x_train.shape == (60000, 28, 28) and data.y_train.shape == (60000,)
     assert data.x_test.shape == (10000, 28, 28) and data.y_test.shape == (10000,)
@@ -830,7 +830,7 @@ def test_fashion_from_debian(debian_fashion: explain.Dataset) -> None:
 
 
 def test_fashion_explicit_path(debian_fashion: explain.Dataset) -> None:
-    data = explain.load_fashion_mnist(explain.data.DEBIAN_FASHION_DIR)
+    data = explain.load_fashion_mnist(explain.data.sources.DEBIAN_FASHION_DIR)
     assert data.origin == "path" and data.class_names[-1] == "Ankle boot"
     assert data.fingerprint == debian_fashion.fingerprint
 
@@ -845,7 +845,7 @@ def test_fashion_env_var(isolated: Path, monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 def test_fashion_keras_cache(isolated: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                              small: dict[str, np.ndarray]) -> None:  # fmt: skip
-    monkeypatch.setattr(explain.data, "DEBIAN_FASHION_DIR", tmp_path / "no-debian")
+    monkeypatch.setattr(explain.data.sources, "DEBIAN_FASHION_DIR", tmp_path / "no-debian")
     save_idx_folder(isolated / "datasets" / "fashion-mnist", small)
     data = explain.load_fashion_mnist(download=False)
     assert data.origin == "keras-cache"
@@ -855,7 +855,7 @@ def test_fashion_keras_cache(isolated: Path, monkeypatch: pytest.MonkeyPatch, tm
 def test_fashion_nothing_found(isolated: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    monkeypatch.setattr(explain.data, "DEBIAN_FASHION_DIR", empty)
+    monkeypatch.setattr(explain.data.sources, "DEBIAN_FASHION_DIR", empty)
     with pytest.raises(DataError) as err:
         explain.load_fashion_mnist(download=False)
     message = str(err.value)
@@ -864,7 +864,7 @@ def test_fashion_nothing_found(isolated: Path, monkeypatch: pytest.MonkeyPatch, 
 
 
 def test_fashion_debian_source_when_not_installed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(explain.data, "DEBIAN_FASHION_DIR", tmp_path)
+    monkeypatch.setattr(explain.data.sources, "DEBIAN_FASHION_DIR", tmp_path)
     with pytest.raises(DataError, match=r"apt-get install dataset-fashion-mnist"):
         explain.load_fashion_mnist("debian")
 

@@ -1,6 +1,6 @@
 """diagnose(): every rule fed a real log or a real run, checked for its finding and its evidence.
 
-The fault runs come from explain.faults (real training on the shipped sample, computed once per
+The fault runs come from explain.diagnosis.faults (real training on the shipped sample, computed once per
 process and shared with tests/test_faults.py); the other runs are short real fits made here.
 """
 
@@ -17,9 +17,10 @@ import pytest
 
 import explain
 from explain import faults
-from explain._tf import keras
-from explain.diagnosis import Diagnosis, Finding, diagnose
-from explain.logparse import LogError
+from explain._core.tf import keras
+from explain.diagnosis.diagnose import diagnose
+from explain.diagnosis.findings import Diagnosis, Finding
+from explain.diagnosis.logparse import LogError
 
 LOGS = Path(__file__).parent / "logs"
 MAX_COST = -math.log(1e-7)
@@ -357,7 +358,7 @@ def test_json_text_html_and_markdown() -> None:
 def test_diagnosing_a_log_imports_no_tensorflow() -> None:
     code = (
         "import sys, explain;"
-        "from explain.diagnosis import diagnose;"
+        "from explain.diagnosis.diagnose import diagnose;"
         "d = diagnose(open(sys.argv[1], 'rb').read());"
         "assert d.findings[0].key == 'overfitting', d;"
         "heavy = [m for m in ('tensorflow', 'keras') if m in sys.modules];"

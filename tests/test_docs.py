@@ -131,7 +131,7 @@ def test_no_page_shows_a_failed_block(built: Build) -> None:
 
 
 def test_every_concept_page_ends_with_its_provenance(built: Build) -> None:
-    from explain._tf import versions
+    from explain._core.tf import versions
 
     v = versions()
     for page in pages(built.site):
@@ -182,7 +182,7 @@ def test_teaching_figures_page_shows_every_figure_with_its_call(built: Build) ->
 
 
 def test_fashion_page_compares_the_same_model_on_clothes(built: Build) -> None:
-    from explain.data import DEBIAN_FASHION_DIR
+    from explain.data.sources import DEBIAN_FASHION_DIR
 
     text = " ".join(text_of(built.site / "fashion.html").split())
     if not DEBIAN_FASHION_DIR.exists() and os.environ.get("EXPLAIN_DOCS_REQUIRED", "") in ("", "0"):

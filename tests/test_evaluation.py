@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import explain
-from explain.evaluation import CONFIDENT, confusion
+from explain.evaluation.evaluate import CONFIDENT, confusion
 
 
 def test_evaluation_agrees_with_keras_and_numpy(trained_sample, sample) -> None:

@@ -9,8 +9,8 @@ import pytest
 
 import explain
 from explain import faults
-from explain._tf import keras
-from explain.logparse import parse_log
+from explain._core.tf import keras
+from explain.diagnosis.logparse import parse_log
 
 MAX_COST = -math.log(1e-7)  # 16.118
 
@@ -29,7 +29,7 @@ def test_each_fault_reproduces_and_its_diagnosis_names_it_first(name: str) -> No
         assert len(r.run.snapshots) == r.fault.epochs + 1
     else:
         assert r.run is None and r.evaluation is None and r.error.split(": ", 1)[1] in r.log
-    text = str(r)
+    text = r.to_text(1000)
     assert r.fault.change in text and r.diagnosis.findings[0].symptom in text
 
 

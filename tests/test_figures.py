@@ -16,11 +16,11 @@ from matplotlib.patches import ConnectionPatch
 
 import explain
 from explain import figures
-from explain.layers.dense import DenseExplanation
-from explain.layers.dropout import DropoutExplanation
-from explain.layers.flatten import FlattenExplanation
-from explain.layers.softmax import SoftmaxExplanation
-from explain.normalization import normalize
+from explain.forward.dense import DenseExplanation
+from explain.forward.dropout import DropoutExplanation
+from explain.forward.flatten import FlattenExplanation
+from explain.forward.softmax import SoftmaxExplanation
+from explain.data.scaling import normalize
 
 # -- explanation objects built from NumPy alone (no Keras needed) -------------------------------
 
@@ -242,7 +242,7 @@ def test_dense_histograms_count_every_unit():
     zeros = int((d.output == 0).sum())
     assert f"a = 0: {zeros} units" in [t.get_text() for t in ax_a.get_legend().get_texts()]
     assert f"{d.active} of 512 units active" in fig.get_suptitle()
-    assert f"({explain.render.pct(d.active / 512)})" in fig.get_suptitle()
+    assert f"({explain._core.formatting.pct(d.active / 512)})" in fig.get_suptitle()
 
 
 def test_dense_histograms_same_bins_as_numpy():
@@ -329,7 +329,7 @@ def test_softmax_bars_heights_are_the_numbers():
 
 
 def test_softmax_bars_class_names():
-    from explain.data import FASHION_CLASSES
+    from explain.data.dataset import FASHION_CLASSES
 
     z = np.zeros(10)
     z[9] = 3.0
@@ -467,7 +467,7 @@ def test_figures_from_the_real_model(model, image, sample, tmp_path: Path):
     fig = figures.dropout_mask(dr)
     np.testing.assert_array_equal(image_data(fig.axes[0]), dr.mask.reshape(16, 32).astype(float))
     assert (
-        f"dropped {dr.dropped} of 512 ({explain.render.pct(dr.dropped / 512)}), survivors ×1.25" in fig.get_suptitle()
+        f"dropped {dr.dropped} of 512 ({explain._core.formatting.pct(dr.dropped / 512)}), survivors ×1.25" in fig.get_suptitle()
     )
 
     s = explain.softmax(model, image)

@@ -1,4 +1,4 @@
-"""Tests for explain.figures_training: each figure shows the numbers it was given, deterministically, without pyplot."""
+"""Tests for explain.figures.training: each figure shows the numbers it was given, deterministically, without pyplot."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from matplotlib.patches import Rectangle, StepPatch
 
 import explain
 from explain import figures
-from explain import figures_training as ft
-from explain.data import FASHION_CLASSES
+from explain import figures as ft
+from explain.data.dataset import FASHION_CLASSES
 
 # -- realistic numbers (from one run of the Hello World model on the shipped sample) ----------------
 
@@ -520,7 +520,7 @@ def test_public_functions_are_documented_with_examples():
 
 def test_import_pulls_neither_pyplot_nor_tensorflow():
     code = (
-        "import explain.figures_training, sys; "
+        "import explain.figures.training, sys; "
         "bad = [m for m in ('matplotlib.pyplot', 'tensorflow', 'keras') if m in sys.modules]; "
         "assert not bad, bad"
     )
@@ -531,7 +531,7 @@ def test_drawing_and_saving_pull_neither_pyplot_nor_tensorflow(tmp_path: Path):
     code = f"""
 import sys
 import numpy as np
-from explain import figures_training as ft
+from explain import figures as ft
 from explain.figures import save
 out = {str(tmp_path)!r}
 save(ft.confusion_matrix(np.array([[50, 2], [3, 40]]), normalize=True), out + "/c.png")

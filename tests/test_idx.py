@@ -1,4 +1,4 @@
-"""explain.idx: the idx format of the original MNIST files, read and written.
+"""explain.data.idx: the idx format of the original MNIST files, read and written.
 
 The oracle for the format is its specification (two zero bytes, type code 0x08,
 the number of dimensions, one big-endian uint32 per dimension, then the bytes),
@@ -20,7 +20,7 @@ from hypothesis.extra import numpy as hnp
 
 import explain
 from explain.errors import DataError
-from explain.idx import IDX_FILES, find_idx_files, read_idx, write_idx
+from explain.data.idx import IDX_FILES, find_idx_files, read_idx, write_idx
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

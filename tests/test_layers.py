@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import explain
-from explain._tf import keras
+from explain._core.tf import keras
 from explain.errors import LayerNotFoundError, ModelError
 
 # -- Flatten ------------------------------------------------------------------------------
@@ -144,7 +144,7 @@ def test_softmax_recomputed_from_logits(model, image) -> None:
 
 
 def test_softmax_stable_form_survives_huge_logits() -> None:
-    from explain.layers.activations import softmax
+    from explain.forward.activations import softmax
 
     z = np.array([1000.0, 999.0, 0.0])
     with np.errstate(over="ignore", invalid="ignore"):

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from explain.logparse import LogError, decode, parse_log, strip_ansi, tidy
+from explain.diagnosis.logparse import LogError, decode, parse_log, strip_ansi, tidy
 
 LOGS = Path(__file__).parent / "logs"
 
@@ -219,7 +219,7 @@ def test_decode_reports_replaced_bytes() -> None:
 
 def test_parsing_imports_no_tensorflow() -> None:
     code = (
-        "import sys; from explain.logparse import parse_log;"
+        "import sys; from explain.diagnosis.logparse import parse_log;"
         "parse_log(open(sys.argv[1], 'rb').read()).require();"
         "assert not [m for m in ('tensorflow', 'keras') if m in sys.modules]"
     )

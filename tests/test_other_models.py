@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import explain
-from explain._tf import keras
+from explain._core.tf import keras
 from explain.errors import LayerNotFoundError, ModelError
-from explain.tracing import random_layers, seeded
+from explain.forward.capture import random_layers, seeded
 
 # -- oracles --------------------------------------------------------------------------------
 
@@ -377,17 +377,17 @@ def test_dropout_after_a_conv_layer() -> None:
 
 
 def test_the_model_really_sees_chunks_of_batch_size(monkeypatch) -> None:
-    from explain import tracing
+    from explain.forward import capture
 
     k = keras()
     seen: list[int] = []
-    real_call = tracing._Capture.call
+    real_call = capture.Capture.call
 
     def recording(self, batch, training):
         seen.append(len(batch))
         return real_call(self, batch, training)
 
-    monkeypatch.setattr(tracing._Capture, "call", recording)
+    monkeypatch.setattr(capture.Capture, "call", recording)
     m = k.Sequential([k.Input((3,)), k.layers.Dense(4), k.layers.Dense(2)])
     x = rng_images((10, 3))
     t = explain.trace(m, x, batch_size=4)

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 import explain
-from explain import faults, runcache
-from explain.runfile import run_from_dict, run_to_dict
+from explain import faults
+from explain.diagnosis import fault_cache as runcache
+from explain.fit.runfile import run_from_dict, run_to_dict
 
 NAME = "raw-inputs-softmax-hidden"  # a Lambda layer: the model is rebuilt from code, never deserialized
 

@@ -1,4 +1,4 @@
-"""explain.sample: the real-MNIST sample shipped inside the package.
+"""explain.data.sample: the real-MNIST sample shipped inside the package.
 
 Facts about MNIST used as oracles come from ``shared/data/SOURCES.md`` (the
 official label counts and first labels); with ``EXPLAIN_MNIST`` set, the sample
@@ -23,9 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import explain
-from explain._files import array_sha256
+from explain._core.files import array_sha256
 from explain.errors import DataError
-from explain.sample import (
+from explain.data.sample import (
     KEYS,
     SAMPLE_MANIFEST,
     SAMPLE_NPZ,
@@ -39,7 +39,7 @@ from explain.sample import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-DATA_DIR = Path(explain.__file__).resolve().parent / "_data"
+DATA_DIR = Path(explain.__file__).resolve().parent / "data"
 
 # Official MNIST facts (SOURCES.md): images per digit 0–9, and the first labels.
 MNIST_TRAIN_COUNTS = np.array([5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949])
@@ -226,7 +226,7 @@ def test_stratified_against_the_full_file(sample: explain.Dataset, full_arrays: 
 
 @pytest.mark.full_mnist
 def test_build_script_reproduces_the_shipped_files(full_mnist_path: Path, tmp_path: Path) -> None:
-    """scripts/build_sample.py, run as documented, writes the same bytes as explain/_data."""
+    """scripts/build_sample.py, run as documented, writes the same bytes as explain/data."""
     result = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "build_sample.py"), str(full_mnist_path), "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=120, cwd=REPO,

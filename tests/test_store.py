@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 
 import explain
-from explain import store
-from explain._tf import keras
+from explain.fit import cache as store
+from explain._core.files import file_sha256
+from explain._core.tf import keras
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +99,7 @@ def test_unsafe_model_in_the_cache_is_refused(tiny, tmp_path) -> None:
     evil = k.Sequential([k.Input((28, 28)), k.layers.Lambda(lambda x: x * 2), k.layers.Flatten()])
     evil.save(model_file)
     meta = json.loads(meta_path.read_text())
-    meta["model_sha256"] = store._file_sha256(model_file)
+    meta["model_sha256"] = file_sha256(model_file)
     meta_path.write_text(json.dumps(meta))
     with pytest.warns(UserWarning, match="damaged"):
         again = explain.trained(tiny, epochs=1, cache=tmp_path)
@@ -151,7 +152,7 @@ def test_the_tutorial_accuracy_is_reproduced_on_full_mnist(full_mnist_path) -> N
 def _fix_checksum(meta_path: Path, model_file: Path) -> None:
     """Make the JSON vouch for whatever the model file now holds, as an attacker (or a bad copy) could."""
     meta = json.loads(meta_path.read_text())
-    meta["model_sha256"] = store._file_sha256(model_file)
+    meta["model_sha256"] = file_sha256(model_file)
     meta_path.write_text(json.dumps(meta))
 
 
@@ -404,7 +405,7 @@ def test_two_processes_filling_the_same_entry_leave_one_entry_that_loads(tiny, t
     folder = tmp_path / "cache"
     code = TINY + (
         "import os, sys, time\n"
-        "from explain import store\n"
+        "from explain.fit import cache as store\n"
         "real = store._save\n"
         "def save(*args, **kwargs):\n"
         f"    open(os.path.join({str(barrier)!r}, sys.argv[1]), 'w').close()\n"
@@ -442,15 +443,15 @@ def test_a_real_ctrl_c_during_training_leaves_nothing_to_read(tiny, tmp_path) ->
     # A Recorder that says when training has begun, and slows each step so that SIGINT lands mid-fit.
     code = TINY + (
         "import sys, time\n"
-        "import explain.training as tr\n"
-        "base = tr.__getattr__('Recorder')\n"
+        "import explain.fit.train as tr\n"
+        "base = tr.Recorder\n"
         "class Slow(base):\n"
         "    def on_train_batch_end(self, batch, logs=None):\n"
         "        super().on_train_batch_end(batch, logs)\n"
         "        if batch == 0:\n"
         "            print('training', flush=True)\n"
         "        time.sleep(0.2)\n"
-        "tr._RECORDER = Slow\n"
+        "tr.Recorder = Slow\n"
         f"explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
         "print('finished', flush=True)\n"
     )

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import explain
-from explain._tf import keras
-from explain.training import steps_per_epoch
+from explain._core.tf import keras
+from explain.fit.run import steps_per_epoch
 
 
 def _small(sample: explain.Dataset, n: int = 960) -> explain.Dataset:
@@ -42,7 +42,7 @@ def test_train_records_history_steps_snapshots_and_times(sample) -> None:
 def test_snapshot_numbers_are_measured_on_the_probe(sample) -> None:
     model = explain.seed_model()
     probe = explain.normalize(sample.x_test[:64])
-    snap = explain.training.take_snapshot(model, probe, epoch=0)
+    snap = explain.fit.snapshot.take_snapshot(model, probe, epoch=0)
     hidden = explain.trace(model, probe)["dense"].output  # (64, 512)
     assert snap.active_share == pytest.approx(float((hidden > 0).mean()))
     assert snap.dead_units == pytest.approx(float((hidden.max(axis=0) <= 0).mean()))
@@ -84,7 +84,7 @@ def test_recorder_works_on_its_own_with_fit(sample) -> None:
 def test_report_and_repr(sample) -> None:
     run = explain.train(explain.seed_model(), _small(sample, 320), epochs=1, probe_size=32)
     assert repr(run).startswith("TrainingRun(1 epoch × 10 steps, last ")
-    text = str(run)
+    text = run.to_text(1000)
     assert "320 images in batches of 32: 10 steps per epoch" in text
     assert "dead ReLU units" in text and "<table>" in run._repr_html_()
 

@@ -14,8 +14,9 @@ import matplotlib
 import numpy as np  # noqa: F401 - the pages use np
 
 import explain
-from explain import render
-from explain._tf import versions
+from explain._core import formatting as fmt
+from explain._core.report import Block, Items, Link, Report, Rendered, Table, Verbatim
+from explain._core.tf import versions
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notices in the build log
 
@@ -36,7 +37,7 @@ def hello_world(epochs=5):
 
 def n(x):
     """A count as the site writes it: 60,000."""
-    return render.count(x)
+    return fmt.count(x)
 
 
 def prob(p):

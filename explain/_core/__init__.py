@@ -1,0 +1,1 @@
+"""The private core every folder builds on: checks, constants, reports, files, the cache and the lazy TensorFlow."""

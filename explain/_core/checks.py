@@ -1,0 +1,435 @@
+"""Checks of what users pass, shared by every public function: one rule and one message per mistake.
+
+Each check either returns the value in the form the caller needs or raises an
+error in Keras's pattern: what was expected, what was received, and the fix.
+Nothing here imports TensorFlow at import time; the model checks import Keras
+only when they run (a model exists by then, so TensorFlow is loaded anyway).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from explain._core import formatting as fmt
+from explain._core.tf import keras
+from explain.errors import InputError, ModelError, NotCompiledError, PixelScaleWarning
+
+#: What ``model.compile`` call to suggest when a model is not compiled.
+COMPILE_CALL = "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])"
+
+# -- numbers ---------------------------------------------------------------------------------------
+
+
+def positive_int(name: str, value: Any) -> int:
+    """``value`` as an int if it is a positive integer (not a bool); else a ValueError naming ``name``.
+
+    Examples:
+        >>> positive_int("epochs", 5)
+        5
+        >>> positive_int("epochs", 2.5)
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected epochs to be a positive integer. Received: epochs=2.5
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"Expected {name} to be a positive integer. Received: {name}={value!r}")
+    return int(value)
+
+
+def seed(value: Any, *, name: str = "seed") -> int:
+    """``value`` as an int if it is a valid random seed: an integer from 0 to 2**32 - 1, as Keras takes.
+
+    The one seed rule of the package: `explain.seed_model`, `explain.trace`,
+    `explain.dropout`, `explain.train`, `explain.adam_steps` … all use it.
+
+    Examples:
+        >>> seed(0)
+        0
+        >>> seed(-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected seed to be an integer from 0 to 2**32 - 1. Received: seed=-1
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < 2**32:
+        raise ValueError(f"Expected {name} to be an integer from 0 to 2**32 - 1. Received: {name}={value!r}")
+    return int(value)
+
+
+def _real(value: Any) -> bool:
+    return (
+        not isinstance(value, (bool, np.bool_))
+        and isinstance(value, (int, float, np.integer, np.floating))
+        and math.isfinite(value)
+    )
+
+
+def unit_interval(name: str, value: Any) -> float:
+    """``value`` as a float if it is a real number in [0, 1) (a rate, a share); else a ValueError.
+
+    Examples:
+        >>> unit_interval("dropout_rate", 0.2)
+        0.2
+        >>> unit_interval("validation_split", 1)
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected validation_split in [0, 1). Received: validation_split=1
+    """
+    if not _real(value) or not 0 <= value < 1:
+        raise ValueError(f"Expected {name} in [0, 1). Received: {name}={value!r}")
+    return float(value)
+
+
+def positive_number(name: str, value: Any, *, why: str = "") -> float:
+    """``value`` as a float if it is a positive finite real number; else a ValueError (``why`` says what for).
+
+    Examples:
+        >>> positive_number("learning_rate", 0.001)
+        0.001
+        >>> positive_number("logit_scale", float("inf"))
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected logit_scale to be a positive number. Received: logit_scale=inf, which is not finite
+    """
+    if not _real(value) or value <= 0:
+        reason = f" ({why})" if why else ""
+        infinite = isinstance(value, (float, np.floating)) and not math.isfinite(value)
+        raise ValueError(
+            f"Expected {name} to be a positive number{reason}. Received: {name}={value!r}"
+            + (", which is not finite" if infinite else "")
+        )
+    return float(value)
+
+
+# -- labels ----------------------------------------------------------------------------------------
+
+
+def labels(y: Any, n: int, n_classes: int, *, single: bool = False) -> np.ndarray:
+    """Integer class labels ``(n,)`` in ``0 … n_classes - 1`` as int64, or an InputError that says what is wrong.
+
+    The one label rule: the loss functions, `explain.adam_steps` and the
+    figures all use it. A ``(n, 1)`` column is accepted and flattened (Keras
+    squeezes it too); one-hot rows, text, booleans, fractions, NaN, labels out
+    of range and a label count that does not match the inputs are refused.
+
+    Args:
+        y: the labels.
+        n: how many inputs they label.
+        n_classes: how many classes the model chooses among.
+        single: ``y`` labels one input (no batch axis): a plain number is accepted.
+
+    Examples:
+        >>> labels([7, 2, 1], 3, 10).tolist()
+        [7, 2, 1]
+        >>> labels([[0, 1], [1, 0]], 2, 2)
+        Traceback (most recent call last):
+        ...
+        explain.errors.InputError: Expected integer labels of shape (2,) for sparse categorical cross-entropy. \
+Received: one-hot labels of shape (2, 2). 'Sparse' means one integer per sample (7), not a row with a 1 in place 7 \
+([0, 0, 0, 0, 0, 0, 0, 1, 0, 0]). Convert with y.argmax(axis=1), or compile with loss='categorical_crossentropy', \
+which expects one-hot rows.
+    """
+    try:
+        a = np.asarray(y)
+    except Exception as e:  # ragged lists and the like
+        raise InputError(f"Expected integer labels of shape ({n},). Received: {type(y).__name__} ({e}).") from e
+    if a.dtype == bool or not np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.complexfloating):
+        raise InputError(f"Expected integer labels 0–{n_classes - 1}. Received: dtype {a.dtype}.")
+    if single and a.ndim == 0:
+        a = a[None]
+    a = np.atleast_1d(a)
+    if a.ndim == 2 and a.shape[1] == n_classes and n_classes > 1:
+        one_hot = bool(np.isin(a, (0, 1)).all() and (a.sum(axis=1) == 1).all())
+        what = "one-hot labels" if one_hot else "one row of values per sample, like one-hot labels"
+        raise InputError(
+            f"Expected integer labels of shape ({n},) for sparse categorical cross-entropy. "
+            f"Received: {what} of shape {fmt.shape(a.shape)}. 'Sparse' means one integer per sample "
+            f"(7), not a row with a 1 in place 7 ([0, 0, 0, 0, 0, 0, 0, 1, 0, 0]). "
+            f"Convert with y.argmax(axis=1), or compile with loss='categorical_crossentropy', "
+            f"which expects one-hot rows."
+        )
+    if a.ndim == 2 and a.shape[1] == 1:  # (n, 1): Keras squeezes it too
+        a = a[:, 0]
+    if a.ndim != 1:
+        raise InputError(f"Expected integer labels of shape ({n},). Received: shape {fmt.shape(a.shape)}.")
+    if len(a) != n:
+        raise InputError(
+            f"Expected one label per input: {n} label{'' if n == 1 else 's'}. Received: {len(a)}. "
+            f"Pass the labels of the same images, e.g. x_test[:{n}] with y_test[:{n}]."
+        )
+    if np.issubdtype(a.dtype, np.floating):
+        bad = ~np.isfinite(a) | (a != np.round(a))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise InputError(
+                f"Expected whole-number labels (0, 1, …, {n_classes - 1}). Received: {a[i]:g} at index {i}. "
+                f"Keras would not complain: it casts labels to int64, silently turning 2.5 into 2."
+            )
+    out_of_range = (a < 0) | (a >= n_classes)
+    if out_of_range.any():
+        i = int(np.argmax(out_of_range))
+        raise InputError(
+            f"Expected labels 0–{n_classes - 1}, one per output of the model's {n_classes}. "
+            f"Received: {a[i]:g} at index {i}. (TensorFlow raises InvalidArgumentError for it on a CPU "
+            f"and returns NaN for that sample on a GPU.)"
+        )
+    return a.astype(np.int64)
+
+
+# -- images ----------------------------------------------------------------------------------------
+
+
+def _matches(shape: Sequence[int], expected: Sequence[int | None]) -> bool:
+    return len(shape) == len(expected) and all(e is None or s == e for s, e in zip(shape, expected))
+
+
+def _fmt(shape: Sequence[int | None]) -> str:
+    dims = ["n" if d is None else str(d) for d in shape]
+    return "(" + dims[0] + ",)" if len(dims) == 1 else "(" + ", ".join(dims) + ")"
+
+
+def _hint(shape: tuple[int, ...], expected: tuple[int | None, ...]) -> str:
+    size = int(np.prod([d for d in expected if d is not None]))
+    if expected == (28, 28):
+        if shape[-1:] == (784,):
+            return " It looks flattened: reshape it with x.reshape(-1, 28, 28)."
+        if shape[-1:] in ((3,), (4,)) and shape[-3:-1] == (28, 28):
+            return " It looks like a colour image: convert it to greyscale, e.g. x.mean(axis=-1)."
+        if shape[-1:] == (1,) and shape[-3:-1] == (28, 28):
+            return " Drop the channel axis: x[..., 0]."
+        if len(shape) >= 2 and shape[-2:] != (28, 28):
+            return " MNIST digits are 28×28 pixels: resize the image to 28×28 first."
+    if expected[-1:] == (1,) and tuple(shape[-len(expected) + 1 :]) == tuple(expected[:-1]):
+        return " Add a channel axis: x[..., None]."
+    if shape and int(np.prod(shape)) % max(size, 1) == 0 and size > 1:
+        return f" If the values are right but arranged differently, reshape them to {_fmt((None, *expected))}."
+    return ""
+
+
+def model_batch(
+    x: object,
+    expected: tuple[int | None, ...],
+    *,
+    dtype: str = "float32",
+    model_name: str = "model",
+    expects_unit_range: bool = True,
+) -> tuple[np.ndarray, bool]:
+    """Turn ``x`` into a batch the model accepts; say clearly why not when it cannot.
+
+    Args:
+        x: one input of shape ``expected`` or a batch ``(n, *expected)``.
+        expected: the model's input shape without the batch axis (``None`` = any size).
+        dtype: the model's input dtype.
+        model_name: used in messages.
+        expects_unit_range: warn when the values look like raw 0–255 pixels.
+
+    Returns:
+        ``(batch, single)``: the batch as ``dtype`` and whether ``x`` was one input.
+
+    Raises:
+        InputError: wrong shape, non-numeric dtype, an empty batch, NaN or infinite values.
+
+    Examples:
+        >>> import numpy as np
+        >>> batch, single = model_batch(np.zeros((28, 28)), (28, 28))
+        >>> batch.shape, single
+        ((1, 28, 28), True)
+    """
+    try:
+        arr = np.asarray(x)
+    except Exception as e:  # ragged lists and the like
+        raise InputError(f"Expected an array of shape {_fmt(expected)}. Received: {type(x).__name__} ({e}).") from e
+    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+        raise InputError(
+            f"Expected numeric pixel values (float32 in [0, 1] for the Hello World model). "
+            f"Received: dtype {arr.dtype}. Convert with explain.normalize(x) or x.astype('float32')."
+        )
+    if _matches(arr.shape, expected):
+        single, batch = True, arr[None]
+    elif arr.ndim == len(expected) + 1 and _matches(arr.shape[1:], expected):
+        single, batch = False, arr
+    else:
+        raise InputError(
+            f"Expected one input of shape {_fmt(expected)} or a batch of shape {_fmt((None, *expected))} "
+            f"for model '{model_name}'. Received: shape {_fmt(arr.shape)}.{_hint(arr.shape, expected)}"
+        )
+    if batch.shape[0] == 0:
+        raise InputError(f"Expected at least one input. Received: an empty batch of shape {_fmt(arr.shape)}.")
+    if np.issubdtype(arr.dtype, np.floating):
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            n_nan, n_inf = int(np.isnan(arr).sum()), int(np.isinf(arr).sum())
+            found = " and ".join(
+                f"{n} {word}{'' if n == 1 else 's'}" for n, word in ((n_nan, "NaN"), (n_inf, "infinite value")) if n
+            )
+            raise InputError(
+                f"Expected finite values. Received: {found} (the first at index "
+                f"{tuple(int(i) for i in np.argwhere(bad)[0])}). Check how the input was computed, "
+                f"or replace them with np.nan_to_num(x)."
+            )
+    if expects_unit_range and batch.size and batch.max() > 1.0 and batch.min() >= 0 and batch.max() <= 255:
+        warnings.warn(
+            f"Received values up to {float(batch.max()):g}, but model '{model_name}' expects pixels scaled "
+            f"to [0, 1], as the tutorial's x / 255.0 does. Its output will be meaningless. "
+            f"Likely cause: the image was not normalized. Fix: pass explain.normalize(x).",
+            PixelScaleWarning,
+            stacklevel=3,
+        )
+    return batch.astype(dtype, copy=False), single
+
+
+# -- models ----------------------------------------------------------------------------------------
+
+
+def _type_name(obj: Any) -> str:
+    t = type(obj)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def keras_model(model: Any) -> Any:
+    """``model`` if it is a Keras 3 model; else a ModelError naming what was passed.
+
+    Examples:
+        >>> keras_model("adam")
+        Traceback (most recent call last):
+        ...
+        explain.errors.ModelError: Expected a Keras model such as explain.seed_model(). Received: str. explain works \
+on keras.Sequential and functional keras.Model models.
+    """
+    if not isinstance(model, keras().Model):
+        raise ModelError(
+            f"Expected a Keras model such as explain.seed_model(). Received: {_type_name(model)}. "
+            f"explain works on keras.Sequential and functional keras.Model models."
+        )
+    return model
+
+
+def compiled_model(model: Any, *, why: str = "") -> Any:
+    """``model`` if it is a compiled Keras model; else a `explain.errors.NotCompiledError` with the compile call.
+
+    Examples:
+        >>> import explain
+        >>> compiled_model(explain.seed_model(compile=False), why="train follows its loss")
+        Traceback (most recent call last):
+        ...
+        explain.errors.NotCompiledError: Expected a compiled model: train follows its loss. Received: model \
+'hello_world' is not compiled. Call model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', \
+metrics=['accuracy']) first.
+    """
+    keras_model(model)
+    if getattr(model, "optimizer", None) is None or getattr(model, "loss", None) is None:
+        reason = f": {why}" if why else ""
+        raise NotCompiledError(
+            f"Expected a compiled model{reason}. Received: model '{model.name}' is not compiled. "
+            f"Call {COMPILE_CALL} first."
+        )
+    return model
+
+
+def loss_name(loss: Any) -> str:
+    """The name of a compiled loss: the string, or the loss object's ``name`` or function name.
+
+    Examples:
+        >>> loss_name("sparse_categorical_crossentropy")
+        'sparse_categorical_crossentropy'
+    """
+    if isinstance(loss, str):
+        return loss
+    return str(getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__)
+
+
+def traceable_model(model: Any) -> Any:
+    """``model`` if explain can see its layers: a built Sequential or functional model with one input.
+
+    Raises:
+        ModelError: not a Keras model; a Sequential model without an input shape; a subclassed model
+            (its layers are wired by Python code); no input, or several.
+
+    Examples:
+        >>> import explain
+        >>> traceable_model(explain.seed_model()).name
+        'hello_world'
+    """
+    k = keras()
+    keras_model(model)
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError) as e:
+        if isinstance(model, k.Sequential):
+            raise ModelError(
+                f"Expected a built model. Received: Sequential model '{model.name}' with no input shape yet. "
+                f"Start it with keras.Input((28, 28)), or call model.build((None, 28, 28))."
+            ) from e
+        raise ModelError(
+            f"Expected a Sequential or functional Keras model. Received: subclassed model "
+            f"{type(model).__name__!r}, whose layers are connected by Python code in call(), so explain "
+            f"cannot see the path between them. Rebuild it with keras.Sequential([...]) or "
+            f"keras.Model(inputs, outputs) to trace it."
+        ) from e
+    if not inputs:
+        raise ModelError(f"Expected a model with a defined input. Received: '{model.name}' has none.")
+    if len(inputs) != 1:
+        raise ModelError(
+            f"Expected a model with one input. Received: '{model.name}' with {len(inputs)} inputs "
+            f"({', '.join(t.name for t in inputs)}). Trace each branch as its own model."
+        )
+    return model
+
+
+def model_for_data(model: Any, data: Any, *, doing: str = "train", compiled: bool = True) -> Any:
+    """``model`` if it can ``doing`` on ``data`` (a `explain.Dataset`); else the error TensorFlow would bury.
+
+    Checks that ``model`` is a Keras model that takes the dataset's images and
+    has an output per class and, with ``compiled``, that it is compiled with a
+    loss that takes one integer label per image.
+
+    Raises:
+        ModelError: not a Keras model; the wrong input shape, too few outputs, or a one-hot loss.
+        NotCompiledError: ``compiled`` and the model is not compiled.
+
+    Examples:
+        >>> import explain
+        >>> model_for_data(explain.seed_model(), explain.load_mnist("sample")).name
+        'hello_world'
+    """
+    if compiled:
+        compiled_model(model, why=f"explain.{doing} trains or scores with its loss")
+    else:
+        keras_model(model)
+    name = getattr(model, "name", "model")
+    try:
+        in_shape, out_shape = tuple(model.inputs[0].shape[1:]), tuple(model.outputs[0].shape)
+    except (AttributeError, IndexError, TypeError, ValueError):  # a subclassed model not built yet: Keras checks
+        return model
+    image = data.x_train.shape[1:]  # (28, 28)
+    if len(in_shape) != len(image) or any(d is not None and d != e for d, e in zip(in_shape, image)):
+        hint = (
+            " Start it with keras.Input((28, 28)) and a Flatten layer, as the tutorial does."
+            if in_shape == (784,) else " Start it with keras.Input((28, 28))."
+        )  # fmt: skip
+        raise ModelError(
+            f"Expected model '{name}' to take images of shape {image}, as the Dataset holds. "
+            f"Received: a model whose input shape is {in_shape}.{hint}"
+        )
+    classes = len(data.class_names)
+    units = out_shape[-1] if out_shape else None
+    top = int(max(data.y_train.max(), data.y_test.max()))
+    if units is not None and units <= top:
+        raise ModelError(
+            f"Expected model '{name}' to have one output per class: {classes} for labels 0–{classes - 1}. "
+            f"Received: a model with {units} output{'s' if units != 1 else ''}, so label {top} has none "
+            f"(TensorFlow would stop with InvalidArgumentError). End it with "
+            f"keras.layers.Dense({classes}, activation='softmax')."
+        )
+    loss = loss_name(getattr(model, "loss", None))
+    if compiled and loss in ("categorical_crossentropy", "CategoricalCrossentropy"):
+        raise ModelError(
+            f"Expected a model compiled with loss='sparse_categorical_crossentropy': explain.{doing} passes one "
+            f"integer label per image (7). Received: loss='{loss}', which wants one-hot rows "
+            f"([0, 0, 0, 0, 0, 0, 0, 1, 0, 0]). Compile with loss='sparse_categorical_crossentropy'."
+        )
+    return model

@@ -1,0 +1,191 @@
+"""Teaching figures in one go: every figure explain draws, each with the call that makes it.
+
+For slides: the digit and its pixels, each layer's explanation for that digit
+(untrained and trained), the training curves, the confusion matrix, the most
+confident mistakes, per-class accuracy and what first-layer units look for.
+`teaching_figures` lists them (drawn on demand), `write_figures` saves them as
+PNG files (``explain figures --out DIR``), and the docs' Teaching figures page
+shows them. The trained model comes from the cache (`explain.trained`), so a
+second run takes seconds. Each file is written atomically; same settings, same
+bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from explain import figures
+from explain.data.dataset import Dataset
+from explain.data.scaling import normalize
+from explain.data.sources import load_mnist
+from explain.evaluation.evaluate import evaluate
+from explain.fit.cache import trained
+from explain.forward.dense import dense
+from explain.forward.dropout import dropout
+from explain.forward.flatten import flatten
+from explain.forward.softmax import softmax
+from explain.model import seed_model
+
+
+@dataclass(frozen=True)
+class TeachingFigure:
+    """One teaching figure: its file name, what it shows, the call that draws it, and where it is explained.
+
+    Attributes:
+        name: the file name it is saved under (``"dropout_mask.png"``).
+        title: what it shows, in a few words.
+        call: the Python call that draws it, as a reader would type it.
+        page: the docs page that explains it (``"dropout.md"``).
+        draw: draws the figure and returns a matplotlib ``Figure`` (a new one at each call).
+
+    Examples:
+        >>> import explain
+        >>> first = explain.teaching_figures("sample", epochs=1)[0]
+        >>> first.name, first.call
+        ('digit.png', 'figures.digit(x_test[0], label=6)')
+        >>> type(first.draw()).__name__
+        'Figure'
+    """
+
+    name: str
+    title: str
+    call: str
+    page: str
+    draw: Callable[[], Any] = field(repr=False, compare=False)
+
+
+def _dataset(data: Dataset | str) -> Dataset:
+    return data if isinstance(data, Dataset) else load_mnist(data)
+
+
+def teaching_figures(
+    data: Dataset | str = "auto", *, epochs: int = 5, seed: int = 0, index: int = 0
+) -> list[TeachingFigure]:
+    """Every teaching figure for test digit ``index``, untrained and trained, in the order of the program.
+
+    The untrained model is `explain.seed_model` with ``seed``; the trained one is
+    `explain.trained` with ``epochs`` and ``seed`` (from the cache, or trained
+    once). Figures are drawn only when their ``draw()`` is called.
+
+    Args:
+        data: a `explain.Dataset` or a source for `explain.load_mnist`.
+        epochs: epochs of the trained model.
+        seed: the seed of the model and of the Dropout mask shown.
+        index: which test image the layer figures follow.
+
+    Returns:
+        The `TeachingFigure`\\ s, the digit first, what first-layer units look for last.
+
+    Raises:
+        ValueError: ``index`` is not a position in the test split.
+
+    Examples:
+        >>> import explain
+        >>> figs = explain.teaching_figures("sample", epochs=1)
+        >>> [f.name for f in figs][:3]
+        ['digit.png', 'pixel_values.png', 'flatten.png']
+        >>> figs[5].call
+        'figures.dropout_mask(explain.dropout(model, image, seed=0))'
+    """
+    return _figures(_dataset(data), epochs, seed, index)[0]
+
+
+def _figures(ds: Dataset, epochs: int, seed: int, index: int) -> tuple[list[TeachingFigure], Any]:
+    """The figures and the `explain.Trained` they show (trained once, or loaded from the cache)."""
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(ds.y_test):
+        raise ValueError(f"Expected index in [0, {len(ds.y_test)}) for the test split. Received: index={index!r}.")
+    raw, label = ds.x_test[index], int(ds.y_test[index])
+    image = normalize(raw)
+    untrained = seed_model(seed)
+    t = trained(ds, epochs=epochs, seed=seed)
+    ev = evaluate(t.model, ds)
+    worst = ev.mistakes[:16]
+    names = ds.class_names
+
+    figs = [
+        TeachingFigure("digit.png", "one test digit, with a colour bar",
+                       f"figures.digit(x_test[{index}], label={label})", "data.md",
+                       lambda: figures.digit(raw, label=label)),
+        TeachingFigure("pixel_values.png", "the same pixels before and after x / 255",
+                       f"figures.pixel_values(x_test[{index}])", "scaling.md",
+                       lambda: figures.pixel_values(raw)),
+        TeachingFigure("flatten.png", "Flatten: the image laid out as a vector, row after row",
+                       "figures.flatten_strip(explain.flatten(model, image))", "flatten.md",
+                       lambda: figures.flatten_strip(flatten(untrained, image))),
+        TeachingFigure("dense_untrained.png", "Dense: z = x·W + b and relu(z), untrained",
+                       "figures.dense_histograms(explain.dense(model, image))", "dense.md",
+                       lambda: figures.dense_histograms(dense(untrained, image))),
+        TeachingFigure("dense_trained.png", "Dense: z = x·W + b and relu(z), trained",
+                       "figures.dense_histograms(explain.dense(trained_model, image))", "dense.md",
+                       lambda: figures.dense_histograms(dense(t.model, image))),
+        TeachingFigure("dropout_mask.png", "Dropout: Keras's real mask in training mode",
+                       f"figures.dropout_mask(explain.dropout(model, image, seed={seed}))", "dropout.md",
+                       lambda: figures.dropout_mask(dropout(untrained, image, seed=seed))),
+        TeachingFigure("softmax_untrained.png", "softmax: logits and probabilities, untrained",
+                       "figures.softmax_bars(explain.softmax(model, image))", "softmax.md",
+                       lambda: figures.softmax_bars(softmax(untrained, image, class_names=names))),
+        TeachingFigure("softmax_trained.png", "softmax: logits and probabilities, trained",
+                       "figures.softmax_bars(explain.softmax(trained_model, image))", "softmax.md",
+                       lambda: figures.softmax_bars(softmax(t.model, image, class_names=names))),
+        TeachingFigure("training_curves.png", "loss and accuracy per epoch, as fit recorded them",
+                       f"figures.training_curves(explain.trained(data, epochs={epochs}).history)", "fit.md",
+                       lambda: figures.training_curves(t.history)),
+        TeachingFigure("confusion_matrix.png", "which class the model predicts for each true class",
+                       "figures.confusion_matrix(explain.evaluate(trained_model, data).matrix)", "evaluate.md",
+                       lambda: figures.confusion_matrix(ev.matrix, names)),
+        TeachingFigure("mistakes.png", "the 16 most confident mistakes on the test split",
+                       "figures.mistakes_gallery(...)  # the 16 most confident mistakes", "evaluate.md",
+                       lambda: figures.mistakes_gallery(
+                           ds.x_test[worst], ev.labels[worst], ev.predicted[worst], ev.confidence[worst], names)),
+        TeachingFigure("per_class_accuracy.png", "test accuracy class by class",
+                       "figures.per_class_accuracy(evaluation.per_class_accuracy)", "evaluate.md",
+                       lambda: figures.per_class_accuracy(ev.per_class_accuracy, names)),
+        TeachingFigure("unit_weights.png", "what first-layer units look for: their 784 weights as 28 × 28 images",
+                       "figures.unit_weights(trained_model.get_layer('dense').get_weights()[0])", "dense.md",
+                       lambda: figures.unit_weights(t.model.get_layer("dense").get_weights()[0])),
+    ]  # fmt: skip
+    return figs, t
+
+
+def write_figures(
+    out: str | Path = "explain-figures",
+    *,
+    data: Dataset | str = "auto",
+    epochs: int = 5,
+    seed: int = 0,
+    index: int = 0,
+    echo: Callable[[str], None] = print,
+) -> list[Path]:
+    """Save every teaching figure as PNG into ``out`` and say which call makes each.
+
+    Args:
+        out: the folder (created if needed).
+        data: a `explain.Dataset` or a source for `explain.load_mnist`.
+        epochs: epochs of the trained model (from the cache, or trained once).
+        seed: the seed of the model and of the Dropout mask shown.
+        index: which test image the layer figures follow.
+        echo: where the list of files goes.
+
+    Returns:
+        The paths written, in order.
+
+    Examples:
+        >>> import explain, tempfile
+        >>> paths = explain.write_figures(tempfile.mkdtemp(), data="sample", epochs=1, echo=lambda s: None)
+        >>> [p.name for p in paths][:3]
+        ['digit.png', 'pixel_values.png', 'flatten.png']
+    """
+    ds = _dataset(data)
+    jobs, t = _figures(ds, epochs, seed, index)
+    label = int(ds.y_test[index])
+    echo(f"Figures for x_test[{index}] (a {ds.class_names[label]}) and the model trained {epochs} "
+         f"epoch{'s' * (epochs != 1)} (seed {seed}, test accuracy {t.test_accuracy:.4f}) on {ds.source}:")  # fmt: skip
+    out = Path(out)
+    paths = []
+    for job in jobs:
+        paths.append(figures.save(job.draw(), out / job.name))
+        echo(f"  {out / job.name}  ←  {job.call}")
+    return paths

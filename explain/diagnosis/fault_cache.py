@@ -1,0 +1,118 @@
+"""Fault runs, cached on disk: a fault trains once, later processes load it in a second.
+
+An entry is two files in explain's cache folder (`explain._core.cache.cache_dir`):
+``fault-<key>-<sha>.npz``, the final weights (plain float arrays, read with
+``allow_pickle=False``; the name carries the first hex digits of the file's
+SHA-256), and ``fault-<key>.json``: the log, the recorded `explain.TrainingRun`,
+the test scores, the error, and that file's name and full SHA-256. The JSON is
+written last, atomically: it is the commit point, so a crash or Ctrl-C never
+leaves an entry that is later read half-written. The key covers the fault's
+definition, the epochs, the seed, the shipped sample and the versions.
+
+On load, the model is rebuilt from the fault's own code (`explain.diagnosis.faults`)
+and given the weights, and the log is diagnosed again: nothing but numbers and
+text is read from disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from explain._core.cache import cache_dir, cache_versions, folder_lock, settings_key
+from explain._core.files import atomic_write_bytes, atomic_write_text, file_sha256
+from explain.data.sources import load_mnist
+from explain.diagnosis.diagnose import diagnose
+from explain.diagnosis.fault_catalogue import Fault
+from explain.diagnosis.fault_run import FaultRun, fault_data, fault_model
+from explain.fit.runfile import run_from_dict, run_to_dict
+
+FORMAT = 1  # bump when what an entry holds changes
+
+
+def _key(fault: Fault, epochs: int, seed: int) -> str:
+    settings = {
+        "format": FORMAT, "kind": "fault-run", "fault": repr(fault), "epochs": epochs, "seed": seed,
+        "data_fingerprint": load_mnist("sample").fingerprint, **cache_versions(),
+    }  # fmt: skip
+    return "fault-" + settings_key(settings)
+
+
+def load_fault_run(fault: Fault, epochs: int, seed: int, folder: Path | None = None) -> FaultRun | None:
+    """The cached run of ``fault`` with these settings, or ``None`` (absent or damaged: it will be trained again).
+
+    Examples:
+        >>> from explain import faults
+        >>> r = faults.run("labels-out-of-range")  # trained once, cached
+        >>> load_fault_run(faults.get("labels-out-of-range"), r.fault.epochs, 0).from_cache
+        True
+    """
+    folder = cache_dir() if folder is None else folder
+    key = _key(fault, epochs, seed)
+    try:
+        with folder_lock(folder, shared=True):  # no commit removes the weights between the JSON and the read
+            meta = json.loads((folder / f"{key}.json").read_text())
+            if not re.fullmatch(rf"{key}-[0-9a-f]{{12}}\.npz", str(meta.get("weights_file"))):
+                raise ValueError(f"it names the weights file {meta.get('weights_file')!r}, not one of its own")
+            weights_path = folder / meta["weights_file"]
+            if meta.get("format") != FORMAT or file_sha256(weights_path) != meta["weights_sha256"]:
+                raise ValueError("checksum or format mismatch")
+            with np.load(weights_path, allow_pickle=False) as z:
+                weights = [z[f"w{i}"] for i in range(meta["n_weights"])]
+        model = fault_model(fault, seed)
+        model.set_weights(weights)
+        run = None if meta["run"] is None else run_from_dict(meta["run"])
+    except (FileNotFoundError, NotADirectoryError):  # never run with these settings (or no cache folder)
+        return None
+    except Exception as e:  # a corrupt or truncated entry: say so, then run the fault again
+        warnings.warn(f"explain: the cached fault run {key} is damaged ({e}); running it again.", stacklevel=3)
+        return None
+    x, y, _, _ = fault_data(fault)
+    diagnosis = diagnose(meta["log"], model=model, data=(x, y), snapshots=run)
+    return FaultRun(
+        fault=fault, log=meta["log"], run=run, diagnosis=diagnosis, evaluation=meta["evaluation"],
+        error=meta["error"], seconds=float(meta["seconds"]), model=model, from_cache=True,
+    )  # fmt: skip
+
+
+def save_fault_run(result: FaultRun, epochs: int, seed: int, folder: Path | None = None) -> Path | None:
+    """Keep ``result`` in the cache; returns the JSON file, or ``None`` (with a warning) when the disk refuses.
+
+    Examples:
+        >>> from explain import faults
+        >>> r = faults.run("labels-out-of-range", cache=False)
+        >>> save_fault_run(r, r.fault.epochs, 0).suffix
+        '.json'
+    """
+
+    folder = cache_dir() if folder is None else folder
+    key = _key(result.fault, epochs, seed)
+    weights = result.model.get_weights()
+    buf = io.BytesIO()
+    np.savez(buf, **{f"w{i}": np.asarray(w) for i, w in enumerate(weights)})
+    data = buf.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        # Named by its content: two processes saving the same run write the same file, each atomically.
+        weights_path = atomic_write_bytes(folder / f"{key}-{sha[:12]}.npz", data)
+        meta = {
+            "format": FORMAT, "fault": result.fault.name, "epochs": epochs, "seed": seed, "log": result.log,
+            "run": None if result.run is None else run_to_dict(result.run), "evaluation": result.evaluation,
+            "error": result.error, "seconds": result.seconds, "n_weights": len(weights),
+            "weights_file": weights_path.name, "weights_sha256": sha,
+        }  # fmt: skip
+        with folder_lock(folder):  # one commit at a time (the cache's folder lock), so tidying never races a save
+            written = atomic_write_text(folder / f"{key}.json", json.dumps(meta))
+            for old in folder.glob(f"{key}-*.npz"):  # weights of an earlier, replaced run of this entry
+                if old != weights_path:
+                    old.unlink(missing_ok=True)
+        return written
+    except OSError as e:  # read-only or full disk: the run is still good, just not cached
+        warnings.warn(f"explain: could not cache the fault run in {folder} ({e}).", stacklevel=3)
+        return None

@@ -1,0 +1,48 @@
+"""Figures: a result goes in, a matplotlib `matplotlib.figure.Figure` comes out.
+
+One function per picture the Hello World needs:
+
+- `digit`: one image with a colour bar, the tutorial's ``plt.imshow(x); plt.colorbar()``;
+- `pixel_values`: the same pixels before and after ``x / 255``, with the numbers;
+- `flatten_strip`: the image and the 784-vector Flatten makes of it, row after row;
+- `dense_histograms`: ``z = x·W + b`` and the activation, as two histograms;
+- `dropout_mask`: Keras's real Dropout mask, with the layer's input and output;
+- `softmax_bars`: the ten logits and the ten probabilities softmax makes of them;
+- `training_curves`: loss and accuracy per epoch from ``model.fit(...).history``;
+- the training and evaluation figures: `confusion_matrix`, `class_examples`, `mistakes_gallery`,
+  `unit_weights`, `activation_histograms`, `per_class_accuracy`;
+- `save`: write a figure to disk, atomically and byte for byte reproducibly.
+
+Every function is pure: it reads its argument, builds a new ``Figure`` and
+returns it. Nothing here touches ``matplotlib.pyplot`` (so no global figure
+state, no GUI backend, nothing to close) and nothing imports TensorFlow: the
+explanation objects are read by duck typing (any object with the attributes a
+docstring lists will do), so figures can be drawn from saved results, in the
+docs build, or in a test, without Keras. In a Jupyter notebook, run
+``%matplotlib inline`` once and a returned ``Figure`` displays itself (without
+it, Jupyter shows only ``<Figure size …>``); elsewhere, `save` it.
+"""
+
+from explain.figures._style import grid_shape
+from explain.figures.evaluation import class_examples, confusion_matrix, mistakes_gallery, per_class_accuracy
+from explain.figures.layers import dense_histograms, digit, dropout_mask, flatten_strip, pixel_values, softmax_bars
+from explain.figures.save import save
+from explain.figures.training import activation_histograms, training_curves, unit_weights
+
+__all__ = [
+    "activation_histograms",
+    "class_examples",
+    "confusion_matrix",
+    "dense_histograms",
+    "digit",
+    "dropout_mask",
+    "flatten_strip",
+    "grid_shape",
+    "mistakes_gallery",
+    "per_class_accuracy",
+    "pixel_values",
+    "save",
+    "softmax_bars",
+    "training_curves",
+    "unit_weights",
+]

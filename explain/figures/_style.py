@@ -1,0 +1,201 @@
+"""The figures' shared style: colours, the figure size rules, and the checks of what a figure is given.
+
+Private to `explain.figures`: every figure module draws with these, so a
+colour or a rule changes in one place.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from explain._core import formatting as fmt
+
+CMAP = "viridis"
+#: Pixels the flatten figure follows from the image into the vector (two colours that stand out on viridis).
+HIGHLIGHTS = ("#e6194b", "#ff8c00")
+#: Bars: every class, and the predicted one.
+BAR_COLOR, PREDICTED_COLOR = "#4c72b0", "#dd8452"
+#: Dropout mask: dropped units dark, kept ones light.
+DROPPED_COLOR, KEPT_COLOR = "#202020", "#d9d9d9"
+#: Dense with ReLU: the sums that become 0.
+ZEROED_COLOR = "#9a9a9a"
+
+
+CORRECT_CMAP, CONFUSED_CMAP = "Blues", "Reds"
+#: Digits as MNIST stores them: 0 black background, 255 white ink.
+IMAGE_CMAP = "gray"
+#: Weights: red positive, blue negative, white 0.
+WEIGHT_CMAP = "RdBu_r"
+#: One colour per epoch, early (dark blue) to late (orange).
+EPOCH_CMAP = "plasma"
+#: Counts in the heat map of activations: few dark, many bright; empty bins white.
+COUNT_CMAP = "viridis"
+#: Class names with more characters than this are rotated on bar-chart axes.
+ROTATE_AFTER = 3
+
+def figure(width: float, height: float) -> Figure:
+    # constrained layout keeps colour bars, titles and tick labels from overlapping
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def image_2d(image: Any, what: str = "image") -> np.ndarray:
+    a = np.asarray(image)
+    if a.ndim == 3 and 1 in (a.shape[0], a.shape[-1]):  # (1, 28, 28) or (28, 28, 1)
+        a = a.reshape(a.shape[1:] if a.shape[0] == 1 else a.shape[:-1])
+    if a.ndim != 2 or a.size == 0:
+        raise ValueError(f"Expected {what} to be one 2-D image such as (28, 28). Received: shape {a.shape}.")
+    if not (np.issubdtype(a.dtype, np.number) and not np.issubdtype(a.dtype, np.complexfloating)):
+        raise ValueError(f"Expected {what} to hold numbers. Received: dtype {a.dtype}.")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"Expected {what} to hold finite values. Received: NaN or infinite values.")
+    return a
+
+
+def as_vector(values: Any, what: str) -> np.ndarray:
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if v.size == 0:
+        raise ValueError(f"Expected {what} to hold at least one value. Received: an empty array.")
+    return v
+
+
+def value_text(x: float, dtype: np.dtype) -> str:
+    """A pixel value as a learner reads it: ``255`` for integers, ``0.502`` for floats."""
+    if np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.bool_):
+        return str(int(x))
+    return f"{float(x):.3g}"
+
+
+def text_color(rgba: Sequence[float]) -> str:
+    """Black on light cells, white on dark ones (relative luminance of the cell colour)."""
+    r, g, b = rgba[:3]
+    return "black" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 else "white"
+
+
+def grid_shape(n: int) -> tuple[int, int]:
+    """Rows and columns of a near-square grid for ``n`` values, filled row after row.
+
+    An exact factorisation with at most twice as many columns as rows is used
+    when there is one (512 -> 16 x 32, 784 -> 28 x 28); otherwise the grid is
+    ``isqrt(n)`` rows wide enough for everything, and the last cells stay blank.
+
+    Args:
+        n: how many values to lay out (at least 1).
+
+    Returns:
+        ``(rows, cols)`` with ``rows * cols >= n`` and ``rows <= cols``.
+
+    Examples:
+        >>> grid_shape(512), grid_shape(784), grid_shape(10), grid_shape(7)
+        ((16, 32), (28, 28), (3, 4), (2, 4))
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"Expected a positive number of values. Received: n={n!r}")
+    n = int(n)
+    root = math.isqrt(n)
+    for rows in range(root, 0, -1):  # the most square exact factorisation first
+        if n % rows == 0:
+            if n // rows <= 2 * rows:
+                return rows, n // rows
+            break
+    return root, -(-n // root)
+
+
+def on_grid(values: np.ndarray, rows: int, cols: int) -> np.ma.MaskedArray:
+    """``values`` (n,) laid out as (rows, cols), row after row; padding cells masked (drawn blank)."""
+    flat = np.full(rows * cols, np.nan)
+    flat[: values.size] = values
+    return np.ma.masked_invalid(flat.reshape(rows, cols))  # (rows, cols)
+
+
+def grid_ticks(ax: Axes, rows: int, cols: int) -> None:
+    """Label a grid of units so that unit ``cols·row + col`` can be found."""
+    step = max(1, rows // 4)
+    ys = list(range(0, rows, step))
+    ax.set_yticks(ys, [str(y * cols) for y in ys])
+    ax.set_xticks(sorted({0, cols // 4, cols // 2, 3 * cols // 4, cols - 1}))
+    ax.set_ylabel("unit (first in row)")
+    ax.set_xlabel(f"+ column: unit = {cols}·row + column")
+
+
+def as_numbers(values: Any, what: str, ndim: int) -> np.ndarray:
+    """``values`` as a float64 array of ``ndim`` dimensions, finite, at least one value."""
+    a = np.asarray(values)
+    if a.ndim != ndim:
+        raise ValueError(f"Expected {what} to be a {ndim}-D array. Received: shape {a.shape}.")
+    if a.size == 0:
+        raise ValueError(f"Expected {what} to hold at least one value. Received: shape {a.shape}.")
+    if not (np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.bool_)) or np.iscomplexobj(a):
+        raise ValueError(f"Expected {what} to hold real numbers. Received: dtype {a.dtype}.")
+    a = a.astype(np.float64)
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"Expected {what} to hold finite values. Received: NaN or infinite values.")
+    return a
+
+
+def as_labels(values: Any, what: str, n: int) -> np.ndarray:
+    """``n`` class indices (whole numbers >= 0) as int64."""
+    a = np.asarray(values)
+    if a.shape != (n,):
+        raise ValueError(f"Expected {what} to hold one label per image, shape ({n},). Received: shape {a.shape}.")
+    f = as_numbers(a, what, 1)
+    if np.any(f < 0) or np.any(f != np.round(f)):
+        raise ValueError(f"Expected {what} to be class indices 0, 1, 2, …. Received: {fmt.vector(a)}.")
+    return f.astype(np.int64)
+
+
+def class_names_for(class_names: Sequence[Any] | None, k: int) -> tuple[str, ...]:
+    """``("0", …, "9")`` by default; given names are checked to be one per class."""
+    if class_names is None:
+        return tuple(str(i) for i in range(k))
+    names = tuple(str(n) for n in class_names)
+    if len(names) != k:
+        raise ValueError(f"Expected {k} class names, one per class. Received: {len(names)}.")
+    return names
+
+
+def probability_text(p: float) -> str:
+    """``0.73``; more decimals where two would round a probability below 1 up to ``1.00``.
+
+    Examples:
+        >>> probability_text(0.734), probability_text(0.9996), probability_text(1.0)
+        ('0.73', '0.9996', '1.00')
+    """
+    for digits in range(2, 7):
+        if p >= 1.0 or round(p, digits) < 1.0:
+            return f"{p:.{digits}f}"
+    return "1 - " + fmt.num(1.0 - p, 1)  # 0.99999999: say how far from 1
+
+
+def share_text(v: float) -> str:
+    """``3.4%``; a share that is not 0 (or not 1) never reads as ``0.0%`` (or ``100.0%``).
+
+    Examples:
+        >>> share_text(0.034), share_text(0.0004), share_text(0.9996), share_text(1.0)
+        ('3.4%', '<0.1%', '>99.9%', '100.0%')
+    """
+    if 0 < v < 0.0005:
+        return "<0.1%"
+    if 0.9995 <= v < 1:
+        return ">99.9%"
+    return fmt.pct(v)
+
+
+def times_text(n: int) -> str:
+    return f"{fmt.count(n)} time{'' if n == 1 else 's'}"
+
+
+def class_ticks(ax: Any, names: Sequence[str], axis: str = "x") -> None:
+    """Every class named on ``axis``; long names (Fashion-MNIST's) rotated so they do not collide."""
+    ticks = range(len(names))
+    if axis == "y":
+        ax.set_yticks(ticks, names)
+        return
+    rotate = max(len(n) for n in names) > ROTATE_AFTER
+    ax.set_xticks(ticks, names, rotation=35 if rotate else 0, ha="right" if rotate else "center",
+                  rotation_mode="anchor" if rotate else "default")  # fmt: skip

@@ -1,0 +1,277 @@
+"""Trained models, cached on disk: train once, load in seconds afterwards.
+
+``trained(...)`` looks for a model trained with exactly these settings on
+exactly this data, with these versions of explain, TensorFlow and Keras. If it
+finds one it loads it; otherwise it trains (``explain.train``), evaluates on
+the test split, and saves the model with its history.
+
+An entry is two files: ``<key>-<sha>.keras`` (the model; its name carries the
+first hex digits of its own SHA-256, so it never changes once written) and
+``<key>.json`` (settings, history, test scores and that file's name and full
+SHA-256). Both are written to a temporary file and renamed into place, the
+JSON last, so a crash or Ctrl-C never leaves an entry that is later read half
+written; a model file whose checksum does not match, or metadata that is not
+what explain wrote, is ignored with a warning and rebuilt. Models load with
+Keras's ``safe_mode=True`` (no arbitrary code; nothing is unpickled). Two
+processes that fill the same entry at once both succeed: the commits (rename,
+JSON, removal of the model file the JSON no longer names) take turns under a
+lock on the folder itself (``flock``, where the platform has it), so one model
+file and one JSON remain. A full or read-only disk costs the cache, not the
+model: ``trained`` warns and returns the model it trained. The folder is
+``$EXPLAIN_CACHE`` or the platform's cache folder (``~/.cache/explain`` on
+Linux, ``~/Library/Caches/explain`` on macOS, ``%LOCALAPPDATA%\\explain\\Cache``
+on Windows).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import re
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from explain._core import checks
+from explain._core.cache import CACHE_ENV, cache_dir, cache_versions, first_line, folder_lock, settings_key
+from explain._core.files import atomic_write_text, file_sha256, usual_permissions
+from explain._core.tf import keras
+from explain.data.dataset import Dataset
+from explain.data.scaling import normalize
+from explain.data.sources import load_mnist
+from explain.fit.train import train
+from explain.model import seed_model
+
+FORMAT = 1  # bump when what an entry holds changes
+STALE_SECONDS = 3600  # a temporary file this old was left by a process that died while saving
+
+
+@dataclass(frozen=True, eq=False)
+class Trained:
+    """A trained model and what its training measured.
+
+    Attributes:
+        model: the trained Keras model.
+        history: per-epoch loss and accuracy from ``fit``.
+        test_loss: loss on the test split after training.
+        test_accuracy: accuracy on the test split after training.
+        settings: what the cache key covers.
+        key: the cache key (a hash of ``settings``).
+        from_cache: whether the model was loaded rather than trained.
+        path: the model file, or ``None`` when it could not be saved.
+
+    Examples:
+        >>> import explain
+        >>> t = explain.trained("sample", epochs=1)
+        >>> sorted(t.history), t.settings["epochs"]
+        (['accuracy', 'loss'], 1)
+    """
+
+    model: Any
+    history: dict[str, list[float]]
+    test_loss: float
+    test_accuracy: float
+    settings: dict[str, Any]
+    key: str
+    from_cache: bool
+    path: Path | None
+
+    def __repr__(self) -> str:
+        how = "from cache" if self.from_cache else "trained now"
+        return (
+            f"Trained({self.settings['epochs']} epochs, seed {self.settings['seed']}, "
+            f"test accuracy {self.test_accuracy:.4f}, {how})"
+        )
+
+
+def _check_meta(meta: Any, key: str) -> dict[str, Any]:
+    """``meta`` if it is what `_save` writes for ``key``; else a ValueError that says what is wrong."""
+
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    if not isinstance(meta, dict):
+        raise ValueError(f"its metadata is a JSON {type(meta).__name__}, not an object")
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"format {meta.get('format')!r}, not {FORMAT}")
+    name = meta.get("model_file")
+    # Only a file of its own, in the cache folder: never a path the JSON could point anywhere else.
+    if not isinstance(name, str) or not re.fullmatch(rf"{key}-[0-9a-f]{{12}}\.keras", name):
+        raise ValueError(f"it names the model file {name!r}, which is not one of its own")
+    if not isinstance(meta.get("model_sha256"), str) or not re.fullmatch(r"[0-9a-f]{64}", meta["model_sha256"]):
+        raise ValueError("its model checksum is missing")
+    history = meta.get("history")
+    if not isinstance(history, dict) or not all(
+        isinstance(v, list) and all(number(x) for x in v) for v in history.values()
+    ):
+        raise ValueError("its training history is missing or not numbers")
+    for field in ("test_loss", "test_accuracy"):
+        if not number(meta.get(field)):
+            raise ValueError(f"its {field} is missing or not a number")
+    return meta
+
+
+def _load(folder: Path, key: str) -> tuple[Any, dict[str, Any], Path] | None:
+    """The entry for ``key`` if it is complete and intact; None (with a warning if it is damaged) otherwise."""
+    meta_path = folder / f"{key}.json"
+    if not meta_path.is_file():  # no entry yet (or no cache folder at all)
+        return None
+    with folder_lock(folder, shared=True):  # no commit can remove the model file while it loads
+        try:
+            meta = _check_meta(json.loads(meta_path.read_text(encoding="utf-8")), key)
+            model_path = folder / meta["model_file"]
+            if not model_path.is_file():
+                raise ValueError(f"its model file {model_path.name} is missing")
+            if file_sha256(model_path) != meta["model_sha256"]:
+                raise ValueError(f"{model_path.name} does not match its checksum: truncated or changed")
+            model = keras().models.load_model(model_path, safe_mode=True)
+        except FileNotFoundError:  # removed between the check and the read: as if never there
+            return None
+        except Exception as e:  # a corrupt, truncated or unsafe entry: say so, then rebuild it
+            warnings.warn(
+                f"explain: the cached model {meta_path} is damaged ({first_line(e)}); training it again.",
+                stacklevel=3,
+            )
+            return None
+    return model, meta, model_path
+
+
+def _tidy(folder: Path, key: str, keep: Path) -> None:
+    """Remove the model files of ``key`` that its JSON no longer names, and temporary files left by a crash."""
+    for path in folder.glob(f"{key}-*.keras"):
+        if path != keep:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    for path in folder.glob(f".{key}.*"):
+        with contextlib.suppress(OSError):
+            if time.time() - path.stat().st_mtime > STALE_SECONDS:
+                path.unlink()
+
+
+def _save(model: Any, folder: Path, key: str, meta: dict[str, Any]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".keras")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        model.save(tmp)  # Keras wants the .keras suffix
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        usual_permissions(tmp)
+        sha = file_sha256(tmp)
+        model_path = folder / f"{key}-{sha[:12]}.keras"
+        with folder_lock(folder):  # one commit at a time, so the clean-up below never removes a new entry
+            existed = model_path.exists()
+            os.replace(tmp, model_path)
+            try:
+                # The JSON is the commit point: readers only follow it to a complete, checksummed model file.
+                text = json.dumps({**meta, "model_file": model_path.name, "model_sha256": sha}, indent=1)
+                atomic_write_text(folder / f"{key}.json", text)
+            except BaseException:  # full disk, Ctrl-C: no model file without its JSON
+                if not existed:
+                    model_path.unlink(missing_ok=True)
+                raise
+            _tidy(folder, key, keep=model_path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a half-written model; already renamed away when all went well
+    return model_path
+
+
+def trained(
+    data: Dataset | str = "auto",
+    *,
+    epochs: int = 5,
+    seed: int = 0,
+    hidden_units: int = 512,
+    dropout_rate: float = 0.2,
+    activation: str = "relu",
+    batch_size: int = 32,
+    cache: bool | str | os.PathLike[str] = True,
+) -> Trained:
+    """The Hello World model trained with these settings, from the cache or trained now.
+
+    Args:
+        data: a `explain.Dataset`, or a source for `explain.load_mnist`.
+        epochs: epochs to train (the tutorial's 5).
+        seed: seed of the initial weights, the shuffling and Dropout.
+        hidden_units: width of the hidden layer (512).
+        dropout_rate: Dropout's rate (0.2).
+        activation: the hidden layer's activation (``"relu"``).
+        batch_size: images per step (32).
+        cache: ``True`` for `cache_dir`, a folder, or ``False`` to always train.
+
+    Returns:
+        A `Trained`: the model, its history and its test scores.
+
+    Raises:
+        ValueError: bad epochs, batch size, seed, cache or model settings.
+        DataError: ``data`` cannot be loaded (see `explain.load_mnist`).
+
+    Warns:
+        UserWarning: the cached entry is damaged (it is trained again), or the
+            model could not be cached (it is still returned).
+
+    Examples:
+        >>> import explain
+        >>> t = explain.trained("sample", epochs=1)  # trains once, then loads in seconds
+        >>> t.model.count_params(), t.test_accuracy > 0.85
+        (407050, True)
+    """
+    epochs, batch_size, seed = (
+        checks.positive_int("epochs", epochs),
+        checks.positive_int("batch_size", batch_size),
+        checks.seed(seed),
+    )
+    if not isinstance(cache, (bool, str, os.PathLike)):
+        raise ValueError(f"Expected cache to be True, False or a folder. Received: cache={cache!r}")
+    ds = data if isinstance(data, Dataset) else load_mnist(data)
+    settings = {
+        "format": FORMAT, "data": ds.name, "data_fingerprint": ds.fingerprint, "epochs": epochs, "seed": seed,
+        "hidden_units": hidden_units, "dropout_rate": dropout_rate, "activation": activation,
+        "batch_size": batch_size, **cache_versions(),
+    }  # fmt: skip
+    key = settings_key(settings)
+    folder = None if cache is False else (cache_dir() if cache is True else Path(cache).expanduser())
+    if folder is not None:
+        found = _load(folder, key)
+        if found is not None:
+            model, meta, path = found
+            return Trained(model, meta["history"], meta["test_loss"], meta["test_accuracy"], settings, key, True, path)
+
+    model = seed_model(seed, hidden_units=hidden_units, dropout_rate=dropout_rate, activation=activation)
+    run = train(model, ds, epochs=epochs, batch_size=batch_size, seed=seed)
+    scores = model.evaluate(normalize(ds.x_test), ds.y_test, verbose=0, return_dict=True)
+    meta = {
+        **settings, "history": run.history, "test_loss": float(scores["loss"]),
+        "test_accuracy": float(scores["accuracy"]), "data_source": ds.source,
+    }  # fmt: skip
+    path = None
+    if folder is not None:
+        try:
+            path = _save(model, folder, key, meta)
+        except Exception as e:  # read-only or full disk: the model is still good, just not cached
+            warnings.warn(
+                f"explain: could not cache the trained model in {folder} ({first_line(e)}). The model is "
+                f"trained and returned, but the next call will train it again. To cache it, free some disk "
+                f"space or make the folder writable, set ${CACHE_ENV} to another folder, or pass cache=False "
+                f"to skip the cache.",
+                stacklevel=2,
+            )
+    return Trained(model, run.history, meta["test_loss"], meta["test_accuracy"], settings, key, False, path)
+
+
+def trained_model(data: Dataset | str = "auto", **kwargs: Any) -> Any:
+    """The trained Keras model only; see `trained` for the arguments.
+
+    Examples:
+        >>> import explain
+        >>> model = explain.trained_model("sample", epochs=1)
+        >>> [layer.name for layer in model.layers]
+        ['flatten', 'dense', 'dropout', 'dense_1']
+    """
+    return trained(data, **kwargs).model
