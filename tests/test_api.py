@@ -18,7 +18,8 @@ def test_public_name_resolves_and_has_a_google_docstring_with_examples(name: str
     if inspect.ismodule(obj):  # a public module: each of its public functions (those it lists in __all__)
         listed = getattr(obj, "__all__", None)
         documented = [(f"{name}.{n}", f) for n, f in inspect.getmembers(obj, inspect.isfunction)
-                      if not n.startswith("_") and (n in listed if listed else f.__module__ == obj.__name__)]  # fmt: skip
+                      if not n.startswith("_")
+                      and (n in listed if listed else f.__module__ == obj.__name__)]  # fmt: skip
         assert documented, f"explain.{name} has no public functions"
     for qualname, item in documented:
         doc = inspect.getdoc(item) or ""

@@ -66,8 +66,10 @@ FUNCTIONS = ("loss_by_hand", "sparse_vs_categorical", "logits_shortcut", "adam_s
 
 # (how to spoil the labels, what every function says: one label rule for the loss functions and adam_steps)
 LABEL_MISTAKES = {
-    "label 10 for 10 classes": (lambda y: np.where(np.arange(N) == 2, 10, y), r"Expected labels 0–9.*Received: 10 at index 2"),
-    "negative label": (lambda y: np.where(np.arange(N) == 1, -1, y.astype(int)), r"Expected labels 0–9.*Received: -1 at index 1"),
+    "label 10 for 10 classes": (lambda y: np.where(np.arange(N) == 2, 10, y),
+                                r"Expected labels 0–9.*Received: 10 at index 2"),
+    "negative label": (lambda y: np.where(np.arange(N) == 1, -1, y.astype(int)),
+                       r"Expected labels 0–9.*Received: -1 at index 1"),
     "float labels 2.5": (lambda y: y + 0.5, r"Expected whole-number labels.*Received: .*\.5 at index 0"),
     "one-hot labels": (lambda y: np.eye(10)[y], r"one-hot labels of shape \(8, 10\).*y\.argmax\(axis=1\)"),
     "fewer labels than images": (lambda y: y[:5], r"Expected one label per input: 8 labels\. Received: 5"),

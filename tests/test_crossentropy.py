@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import explain
-from explain._core.tf import keras
 from explain._core.constants import EPSILON, LN10, MAX_COST
+from explain._core.tf import keras
 from explain.compile.crossentropy import clipped_cost, cost_from_logits
 from explain.compile.loss import loss_by_hand
 from explain.compile.shortcut import logits_shortcut

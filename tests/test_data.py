@@ -27,8 +27,8 @@ import pytest
 import explain
 import explain.data.sources
 from explain._core.files import array_sha256
-from explain.errors import DataError
 from explain.data.idx import IDX_FILES, find_idx_files, write_idx
+from explain.errors import DataError
 
 SPLITS = ("x_train", "y_train", "x_test", "y_test")
 
@@ -417,7 +417,7 @@ def test_an_unreadable_file_says_so(tmp_path: Path, small: dict[str, np.ndarray]
     def refuse(file: object, *args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied", str(file))
 
-    monkeypatch.setattr(explain.data.sources, "open", refuse, raising=False)  # shadows the builtin in explain.data.sources only
+    monkeypatch.setattr(explain.data.sources, "open", refuse, raising=False)  # shadows the builtin there only
     message = data_error(path)
     assert f"Could not open {path}: Permission denied. Check that it is readable." in message
 

@@ -16,11 +16,11 @@ from matplotlib.patches import ConnectionPatch
 
 import explain
 from explain import figures
+from explain.data.scaling import normalize
 from explain.forward.dense import DenseExplanation
 from explain.forward.dropout import DropoutExplanation
 from explain.forward.flatten import FlattenExplanation
 from explain.forward.softmax import SoftmaxExplanation
-from explain.data.scaling import normalize
 
 # -- explanation objects built from NumPy alone (no Keras needed) -------------------------------
 
@@ -467,7 +467,8 @@ def test_figures_from_the_real_model(model, image, sample, tmp_path: Path):
     fig = figures.dropout_mask(dr)
     np.testing.assert_array_equal(image_data(fig.axes[0]), dr.mask.reshape(16, 32).astype(float))
     assert (
-        f"dropped {dr.dropped} of 512 ({explain._core.formatting.pct(dr.dropped / 512)}), survivors ×1.25" in fig.get_suptitle()
+        f"dropped {dr.dropped} of 512 ({explain._core.formatting.pct(dr.dropped / 512)}), survivors ×1.25"
+        in fig.get_suptitle()
     )
 
     s = explain.softmax(model, image)

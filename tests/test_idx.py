@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import explain
-from explain.errors import DataError
 from explain.data.idx import IDX_FILES, find_idx_files, read_idx, write_idx
+from explain.errors import DataError
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

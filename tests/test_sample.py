@@ -24,7 +24,6 @@ from hypothesis import strategies as st
 
 import explain
 from explain._core.files import array_sha256
-from explain.errors import DataError
 from explain.data.sample import (
     KEYS,
     SAMPLE_MANIFEST,
@@ -37,6 +36,7 @@ from explain.data.sample import (
     stratified_indices,
     write_sample,
 )
+from explain.errors import DataError
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(explain.__file__).resolve().parent / "data"

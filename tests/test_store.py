@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 import explain
-from explain.fit import cache as store
 from explain._core.files import file_sha256
 from explain._core.tf import keras
+from explain.fit import cache as store
 
 
 @pytest.fixture(scope="module")

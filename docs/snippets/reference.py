@@ -13,19 +13,47 @@ import explain
 
 #: The pages of the reference and the modules each documents, in the order of the program.
 PAGES = {
-    "reference-data.md": ("Data and the model", [
-        "explain.data.sources", "explain.data.dataset", "explain.data.scaling", "explain.model"]),
-    "reference-trace.md": ("The forward pass, layer by layer", [
-        "explain.forward.trace", "explain.forward.flatten", "explain.forward.dense", "explain.forward.dropout",
-        "explain.forward.softmax"]),
-    "reference-training.md": ("Compile, fit, evaluate", [
-        "explain.compile.loss", "explain.compile.sparse", "explain.compile.shortcut", "explain.compile.crossentropy",
-        "explain.compile.adam", "explain.compile.adam_steps", "explain.fit.train", "explain.fit.run",
-        "explain.fit.recorder", "explain.fit.snapshot", "explain.fit.cache", "explain.evaluation.evaluate",
-        "explain.evaluation.gap"]),
-    "reference-diagnosis.md": ("When training goes wrong", [
-        "explain.diagnosis.diagnose", "explain.diagnosis.findings", "explain.diagnosis.logparse",
-        "explain.diagnosis.faults"]),
+    "reference-data.md": (
+        "Data and the model",
+        ["explain.data.sources", "explain.data.dataset", "explain.data.scaling", "explain.model"],
+    ),
+    "reference-trace.md": (
+        "The forward pass, layer by layer",
+        [
+            "explain.forward.trace",
+            "explain.forward.flatten",
+            "explain.forward.dense",
+            "explain.forward.dropout",
+            "explain.forward.softmax",
+        ],
+    ),
+    "reference-training.md": (
+        "Compile, fit, evaluate",
+        [
+            "explain.compile.loss",
+            "explain.compile.sparse",
+            "explain.compile.shortcut",
+            "explain.compile.crossentropy",
+            "explain.compile.adam",
+            "explain.compile.adam_steps",
+            "explain.fit.train",
+            "explain.fit.run",
+            "explain.fit.recorder",
+            "explain.fit.snapshot",
+            "explain.fit.cache",
+            "explain.evaluation.evaluate",
+            "explain.evaluation.gap",
+        ],
+    ),
+    "reference-diagnosis.md": (
+        "When training goes wrong",
+        [
+            "explain.diagnosis.diagnose",
+            "explain.diagnosis.findings",
+            "explain.diagnosis.logparse",
+            "explain.diagnosis.faults",
+        ],
+    ),
     "reference-figures.md": ("Figures", ["explain.figures", "explain.cli.gallery"]),
     "reference-errors.md": ("Errors and warnings", ["explain.errors"]),
 }

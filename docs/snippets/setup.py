@@ -15,7 +15,6 @@ import numpy as np  # noqa: F401 - the pages use np
 
 import explain
 from explain._core import formatting as fmt
-from explain._core.report import Block, Items, Link, Report, Rendered, Table, Verbatim
 from explain._core.tf import versions
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notices in the build log

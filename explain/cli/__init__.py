@@ -1,1 +1,1 @@
-"""The command line on top of everything: ``explain tour``, ``explain figures``, ``explain diagnose``, ``explain faults``."""
+"""The command line, on top of everything: ``explain tour``, ``figures``, ``diagnose`` and ``faults``."""

@@ -15,7 +15,7 @@ from explain.errors import LogError
 
 
 def run_diagnose(args: argparse.Namespace) -> int:
-    """``explain diagnose LOG``: read the log (``-`` for standard input), print the diagnosis; returns the exit status."""
+    """``explain diagnose LOG``: read the log (``-``: standard input), print its diagnosis; returns the exit status."""
     if args.log == "-":
         data = sys.stdin.buffer.read()
     else:

@@ -30,7 +30,6 @@ QUANTILES = (0.01, 0.25, 0.5, 0.75, 0.99, 1.0)
 LARGE_GRADIENT = 100.0
 
 
-
 @dataclass(frozen=True)
 class WeightStep:
     """One weight's first Adam step, next to SGD's and to the step without bias correction.
@@ -286,9 +285,7 @@ class AdamExplanation(Rendered):
         )
         blocks += [
             "A few weights of " + s.variable + " at step 1:",
-            Table(
-                ("weight", "index", "g", "m", "v", "Adam Δθ", "no correction", "SGD Δθ"), srows, align="llrrrrrr"
-            ),
+            Table(("weight", "index", "g", "m", "v", "Adam Δθ", "no correction", "SGD Δθ"), srows, align="llrrrrrr"),
         ]
         bc = self.bias_correction
         epoch = 1875  # ceil(60000 / 32): steps in one epoch of the tutorial's fit
@@ -313,7 +310,6 @@ class AdamExplanation(Rendered):
             f"Adam, by hand: {self.steps} step{'s' if self.steps != 1 else ''} on a batch of {self.batch_size}",
             tuple(blocks),
         )
-
 
 
 # -- checking what the user passes --------------------------------------------------------------

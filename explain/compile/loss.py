@@ -133,9 +133,7 @@ class LossExplanation(Rendered):
         blocks: list[Block] = [
             f"For each sample, cost = −ln p[label], with p[label] clipped into [1e-7, 1 − 1e-7] as Keras does "
             f"(so one sample costs at most −ln 1e-7 = {MAX_COST:.3f}). The loss is the mean cost.",
-            Table(
-                ("sample", "label", "predicted", "p[label]", "cost (NumPy)", "cost (Keras)"), rows, align="rrrrrr"
-            ),
+            Table(("sample", "label", "predicted", "p[label]", "cost (NumPy)", "cost (Keras)"), rows, align="rrrrrr"),
             f"Loss over {samples(self.n)}: {self.mean:.4f}. For reference, ln {k} = {self.uniform_loss:.4f}, "
             f"the cost of giving every class p = 1/{k}. e^loss = {self.effective_classes:.2f}: on average the "
             f"model is as unsure as a uniform guess among that many classes.",
@@ -210,5 +208,3 @@ def loss_by_hand(model: Any, x: Any, y: Any, *, show: int = 5, evaluate: bool = 
         model_name=t.model_name,
         show=show,
     )
-
-

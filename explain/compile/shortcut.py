@@ -39,7 +39,6 @@ _SHORTCUT_COLUMNS = (
 )  # fmt: skip
 
 
-
 @dataclass(frozen=True, eq=False)
 class LogitsShortcut(Rendered):
     """The loss from clipped probabilities next to the loss Keras computes from the logits.
@@ -314,4 +313,3 @@ def logits_shortcut(
         model_name=t.model_name,
         show=show,
     )
-

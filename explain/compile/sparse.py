@@ -164,5 +164,3 @@ def sparse_vs_categorical(model: Any, x: Any, y: Any, *, show: int = 5) -> Spars
         one_hot_error=error(lambda: sparse()(one_hot, probabilities)),
         show=show,
     )
-
-

@@ -199,7 +199,6 @@ class DataDescription(Rendered):
         )
 
 
-
 # -- checking arrays ---------------------------------------------------------------------
 
 

@@ -59,7 +59,9 @@ from explain.diagnosis import fault_cache
 from explain.diagnosis.fault_catalogue import FAULTS, Fault, clipped_sparse_crossentropy, gallery, get, names
 from explain.diagnosis.fault_run import FaultRun, short_error, train_fault
 
-__all__ = ["FAULTS", "Fault", "FaultRun", "clipped_sparse_crossentropy", "gallery", "get", "names", "run", "short_error"]
+__all__ = [
+    "FAULTS", "Fault", "FaultRun", "clipped_sparse_crossentropy", "gallery", "get", "names", "run", "short_error",
+]  # fmt: skip
 
 
 def run(name: str, *, epochs: int | None = None, seed: int = 0, cache: bool = True) -> FaultRun:

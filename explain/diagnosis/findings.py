@@ -183,7 +183,8 @@ class Diagnosis(Rendered):
 
         Examples:
             >>> import json, explain
-            >>> json.loads(explain.diagnose({"loss": [2.3, 2.3, 2.3], "accuracy": [0.1, 0.1, 0.1]}).to_json())["healthy"]
+            >>> d = explain.diagnose({"loss": [2.3, 2.3, 2.3], "accuracy": [0.1, 0.1, 0.1]})
+            >>> json.loads(d.to_json())["healthy"]
             False
         """
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)

@@ -39,6 +39,7 @@ COUNT_CMAP = "viridis"
 #: Class names with more characters than this are rotated on bar-chart axes.
 ROTATE_AFTER = 3
 
+
 def figure(width: float, height: float) -> Figure:
     # constrained layout keeps colour bars, titles and tick labels from overlapping
     return Figure(figsize=(width, height), layout="constrained")

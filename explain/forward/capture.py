@@ -26,7 +26,6 @@ from explain.errors import ModelError
 DEFAULT_BATCH_SIZE = 1024
 
 
-
 @dataclass(frozen=True)
 class Capture:
     """A model's capture model, its layers (no InputLayer), and the step each layer reads from."""
@@ -192,4 +191,3 @@ def run_in_chunks(
             for r, o in zip(results, outs):
                 r[part] = o
     return results
-

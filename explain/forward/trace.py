@@ -263,7 +263,6 @@ def _activation_name(fn: Any) -> str | None:
     return name.removesuffix("_v2")
 
 
-
 def trace(
     model: Any, x: Any, *, training: bool = False, seed: int | None = None, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> Trace:
