@@ -26,7 +26,7 @@ it, Jupyter shows only ``<Figure size …>``); elsewhere, `save` it.
 from explain.figures._style import grid_shape
 from explain.figures.evaluation import class_examples, confusion_matrix, mistakes_gallery, per_class_accuracy
 from explain.figures.layers import dense_histograms, digit, dropout_mask, flatten_strip, pixel_values, softmax_bars
-from explain.figures.save import save
+from explain.figures.saving import save
 from explain.figures.training import activation_histograms, training_curves, unit_weights
 
 __all__ = [
