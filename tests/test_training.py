@@ -24,6 +24,7 @@ def test_steps_per_epoch_is_the_ceiling_of_n_over_batch() -> None:
         steps_per_epoch(10, 0)
 
 
+@pytest.mark.slow
 def test_train_records_history_steps_snapshots_and_times(sample) -> None:
     data = _small(sample)
     run = explain.train(explain.seed_model(), data, epochs=3, record_every=10, probe_size=64)
@@ -51,12 +52,14 @@ def test_snapshot_numbers_are_measured_on_the_probe(sample) -> None:
     assert snap.weight_stats["dense"]["std"] == pytest.approx(float(kernel.std()), rel=1e-6)
 
 
+@pytest.mark.slow
 def test_memory_stays_flat_as_epochs_grow(sample) -> None:
     run = explain.train(explain.seed_model(), _small(sample, 320), epochs=4, probe_size=32)
     sizes = {s.nbytes for s in run.snapshots}
     assert len(sizes) == 1, sizes  # every snapshot holds the same fixed-size arrays
 
 
+@pytest.mark.slow
 def test_train_gives_the_same_history_as_plain_fit(sample) -> None:
     data = _small(sample)
     run = explain.train(explain.seed_model(3), data, epochs=2, seed=5)
@@ -66,6 +69,7 @@ def test_train_gives_the_same_history_as_plain_fit(sample) -> None:
     assert run.history == {k: [float(v) for v in vals] for k, vals in plain.history.items()}
 
 
+@pytest.mark.slow
 def test_what_is_recorded_does_not_depend_on_the_steps_per_execution(sample) -> None:
     """Several steps per TensorFlow call (faster) record the same rows, with the same numbers, as one."""
     data = _small(sample, 1000)  # 32 steps per epoch: the last execution of each epoch is shorter
@@ -89,6 +93,7 @@ def test_the_model_keeps_its_own_steps_per_execution(sample) -> None:
     assert model.steps_per_execution == 1  # as compiled: train ran 20 steps per call only while it trained
 
 
+@pytest.mark.slow
 def test_validation_split_adds_validation_curves(sample) -> None:
     run = explain.train(explain.seed_model(), _small(sample), epochs=2, validation_split=0.25, probe_size=32)
     assert set(run.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
@@ -104,6 +109,7 @@ def test_recorder_works_on_its_own_with_fit(sample) -> None:
     assert [r["step"] for r in rec.steps] == [4, 9, 14, 19]  # after every 5 steps; 10 steps per epoch
 
 
+@pytest.mark.slow
 def test_report_and_repr(sample) -> None:
     run = explain.train(explain.seed_model(), _small(sample, 320), epochs=1, probe_size=32)
     assert repr(run).startswith("TrainingRun(1 epoch × 10 steps, last ")
@@ -128,6 +134,7 @@ def test_uncompiled_model_is_named(sample) -> None:
         explain.Recorder(np.zeros((1, 28, 28)), record_every=0)
 
 
+@pytest.mark.slow
 def test_too_many_epochs_show_overfitting_in_the_validation_loss(sample) -> None:
     # On 1,200 images the Hello World memorises fast: the validation loss bottoms out and rises
     # while the training loss keeps falling. This is what "too many epochs" means.
@@ -139,6 +146,7 @@ def test_too_many_epochs_show_overfitting_in_the_validation_loss(sample) -> None
     assert loss[-1] < loss[best]
 
 
+@pytest.mark.slow
 def test_activation_counts_feed_the_histogram_figure(sample) -> None:
     run = explain.train(explain.seed_model(), _small(sample, 320), epochs=2, probe_size=16)
     epochs, counts, edges, zeros = run.activation_counts(bins=20)
