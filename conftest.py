@@ -35,7 +35,9 @@ def _private_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
 
 
 #: A doctest whose examples call one of these trains a model or renders every figure: seconds each, so slow.
-SLOW_DOCTEST_CALLS = ("train(", "trained(", "trained_model(", "faults.run(", "write_figures(", "run_tour(", ".fit(")
+SLOW_DOCTEST_CALLS = (
+    "train(", "trained(", "trained_model(", "faults.run(", "write_figures(", "teaching_figures(", "run_tour(", ".fit(",
+)  # fmt: skip
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -278,6 +278,7 @@ def test_accuracy_gap_needs_no_compiled_model(tiny) -> None:
 # -- Ctrl-C during train() -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_training_says_what_state_the_model_is_in(tiny, monkeypatch, capsys) -> None:
     recorder = explain.Recorder
     original = recorder.on_train_batch_end

@@ -172,6 +172,7 @@ def test_inputs_not_scaled_with_data_and_the_start_far_from_ln10_from_the_log_al
     assert alone.findings[0].causes[0].startswith("inputs not scaled")
 
 
+@pytest.mark.slow
 def test_inputs_scaled_twice(small) -> None:
     x, y = small
     twice = x / 255.0
@@ -243,6 +244,7 @@ def test_categorical_loss_with_integer_labels_from_the_model_and_data(small) -> 
     assert f.evidence["loss"] == "categorical_crossentropy" and f.evidence["label_shape"] == [640]
 
 
+@pytest.mark.slow
 def test_sparse_loss_with_one_hot_labels_from_a_real_error(small) -> None:
     x, y = small
     k = keras()
@@ -255,6 +257,7 @@ def test_sparse_loss_with_one_hot_labels_from_a_real_error(small) -> None:
     assert f.evidence["target_shape"][-1] == "10"
 
 
+@pytest.mark.slow
 def test_labels_out_of_range_from_the_log_and_from_the_data() -> None:
     d = diagnose(_log("labels-out-of-range"))
     assert d.findings[0].key == "labels-out-of-range" and d.findings[0].evidence["label"] == 10
@@ -362,6 +365,7 @@ def test_ranking_puts_problems_before_warnings_before_ok_before_info() -> None:
     assert ranks == sorted(ranks)
 
 
+@pytest.mark.slow
 def test_json_text_html_and_markdown() -> None:
     d = faults.run("raw-inputs-clipped-loss").diagnosis
     data = json.loads(d.to_json())

@@ -225,6 +225,7 @@ def test_stratified_against_the_full_file(sample: explain.Dataset, full_arrays: 
 
 
 @pytest.mark.full_mnist
+@pytest.mark.slow
 def test_build_script_reproduces_the_shipped_files(full_mnist_path: Path, tmp_path: Path) -> None:
     """scripts/build_sample.py, run as documented, writes the same bytes as explain/data."""
     result = subprocess.run(
