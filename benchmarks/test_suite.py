@@ -80,9 +80,8 @@ def main() -> None:
     print(" ".join(command))
     print(f"exit status {proc.returncode}; {summary.strip('= ')}")
     print(f"wall {wall:.0f} s ({wall / 60:.1f} min)")
-    print(
-        f"peak memory, all processes together: {peak[0] / 2**30:.2f} GiB; largest single process {peak[1] / 2**30:.2f} GiB"
-    )
+    gib = 2**30
+    print(f"peak memory, all processes together: {peak[0] / gib:.2f} GiB; largest single one {peak[1] / gib:.2f} GiB")
     print(f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} (2 cores: above 2 means shared)")
     sys.exit(proc.returncode)
 
