@@ -173,7 +173,7 @@ class PreparedDigit(Rendered):
             "Your digit, prepared as MNIST's were",
             (
                 table,
-                Verbatim(fmt.ascii_image(self.pixels, vmax=1.0)),
+                Verbatim(_inked_rows(fmt.ascii_image(self.pixels, vmax=1.0))),
                 Items(
                     (
                         "MNIST scaled each digit into 20×20 and centred it by its centre of mass in 28×28; "
@@ -184,6 +184,13 @@ class PreparedDigit(Rendered):
                 ),
             ),
         )
+
+
+def _inked_rows(art: str) -> str:
+    """ASCII art without its blank rows above and below the digit (the field is 28 rows; the digit at most 20)."""
+    lines = art.split("\n")
+    inked = [i for i, line in enumerate(lines) if line.strip()]
+    return "\n".join(lines[inked[0] : inked[-1] + 1]) if inked else art
 
 
 def _ink(picture: Picture) -> tuple[np.ndarray, float, bool, np.ndarray]:
