@@ -59,10 +59,21 @@ class Build:
 _builds: dict[str, Build] = {}
 
 
+_model_caches: dict[str, Path] = {}
+
+
 def model_cache(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the docs build keeps its trained models: pytest's cache folder, kept between runs."""
-    cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
-    return cache.mkdir("explain-docs-models") if cache is not None else tmp_path_factory.mktemp("explain-docs-models")
+    """Where the docs build keeps its trained models: pytest's cache folder, kept between runs.
+
+    The same folder for the whole session, so a test can load the very model the site was built with
+    (tests/test_draw.py does); with ``-p no:cacheprovider``, one temporary folder per session.
+    """
+    if "models" not in _model_caches:
+        cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
+        _model_caches["models"] = (
+            cache.mkdir("explain-docs-models") if cache is not None else tmp_path_factory.mktemp("explain-docs-models")
+        )
+    return _model_caches["models"]
 
 
 def build_site(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Build:

@@ -408,6 +408,7 @@
   canvas.addEventListener("pointerdown", function (e) {
     e.preventDefault();
     canvas.setPointerCapture(e.pointerId);
+    state.pointerType = e.pointerType; // "mouse", "touch" or "pen": all draw the same way
     startDrawing();
     drawing = true; last = point(e);
     stroke(last, last);
@@ -514,7 +515,7 @@
     const r = state.result, p = state.prepared;
     const plain = function (a) { return a ? Array.from(a) : null; };
     return {
-      version: state.version, source: state.source, digit: state.digit && { index: state.digit.index, label: state.digit.label },
+      version: state.version, source: state.source, pointerType: state.pointerType || null, digit: state.digit && { index: state.digit.index, label: state.digit.label },
       prepared: p && { blank: p.blank, paper: p.paper, inverted: p.inverted, threshold: p.threshold || null,
                        box: p.box || null, scaledShape: p.scaledShape || null, scaled: plain(p.scaled),
                        centreOfMass: p.centreOfMass || null, offset: p.offset || null, peak: p.peak || null,
