@@ -276,7 +276,11 @@
   }
   function grey(v) { const g = Math.round(255 * v); return [g, g, g]; }
   function fixed(v, d) { return Number(v).toFixed(d === undefined ? 3 : d); }
-  function pct(v) { return (100 * v).toFixed(1) + " %"; }
+  function pct(v) { // a share that is not 0 (or not 1) never reads as 0.0 % (or 100.0 %)
+    if (v > 0 && v < 0.0005) return "<0.1 %";
+    if (v >= 0.9995 && v < 1) return ">99.9 %";
+    return (100 * v).toFixed(1) + " %";
+  }
 
   // -- one update: prepare (or take a test digit as it is), then the forward pass --------------------------
   function update() {
