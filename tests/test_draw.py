@@ -1,7 +1,7 @@
 """The Draw a digit page in Chromium: its numbers are explain's and Keras's.
 
-Digits are drawn on the pad with real pointer events (playwright's mouse; Chromium's touch events through
-the DevTools protocol at phone width). After each stroke the test reads back the pad's pixels and every
+Digits are drawn on the pad with real pointer events (playwright's mouse; a stylus and, at phone width, a
+finger through Chromium's DevTools protocol). After each stroke the test reads back the pad's pixels and every
 number the page computed (``window.explainDraw.snapshot()``), runs the same pixels through
 `explain.prepare_digit` and `explain.trace` (Keras) and requires: the same crop, shift and inversion, and
 max |difference| <= 1e-5 for the 28 × 28 input, Flatten's 784 values, the 512 sums and ReLU outputs, the
@@ -120,6 +120,23 @@ def draw_with_touch(page, strokes) -> None:
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
+def draw_with_pen(page, strokes) -> None:
+    """Draw with a stylus: Chromium's mouse events of pointer type "pen", through the DevTools protocol."""
+    cdp = page.context.new_cdp_session(page)
+    x0, y0, k = pad_origin(page)
+
+    def send(kind: str, x: float, y: float, buttons: int) -> None:
+        cdp.send("Input.dispatchMouseEvent", {"type": kind, "x": x0 + k * x, "y": y0 + k * y, "button": "left",
+                                              "buttons": buttons, "clickCount": 1, "pointerType": "pen"})  # fmt: skip
+
+    for stroke in strokes:
+        send("mousePressed", *stroke[0], 1)
+        for (ax, ay), (bx, by) in zip(stroke, stroke[1:]):
+            for t in np.linspace(0, 1, 9)[1:]:
+                send("mouseMoved", ax + t * (bx - ax), ay + t * (by - ay), 1)
+        send("mouseReleased", *stroke[-1], 0)
+
+
 def pad_pixels(page) -> np.ndarray:
     """What the page's preparation read: the pad's RGBA pixels, (280, 280, 4) uint8."""
     return np.frombuffer(base64.b64decode(page.evaluate("explainDraw.pixels()")), np.uint8).reshape(280, 280, 4)
@@ -182,8 +199,15 @@ def test_drawn_digits_give_explains_and_keras_numbers(server: str, browser, hell
         if name == "seven":
             page.screenshot(path=str(shots / "draw-1280.png"), full_page=True)
             page.locator("#explain-draw").screenshot(path=str(shots / "draw-1280-pad.png"))
+    page.click("button.explain-draw-clear")
+    draw_with_pen(page, STROKES["one"])  # a stylus draws like a mouse or a finger
+    snapshot = page.evaluate("explainDraw.snapshot()")
+    assert snapshot["pointerType"] == "pen"
+    compare(snapshot, pad_pixels(page), model)
+    predictions["one, with a pen"] = snapshot["result"]["predicted"]
     print(f"\npredictions: {predictions}\nlargest |page - Python/Keras|: {worst}\nscreenshots: {shots}")
     assert predictions["seven"] == 7 and predictions["one"] == 1 and predictions["zero"] == 0
+    assert predictions["one, with a pen"] == 1
     assert page.evaluate("explainDraw.snapshot().checksums") == "verified"  # SHA-256 of the arrays, in the page
     assert not problems, problems
     page.context.close()
