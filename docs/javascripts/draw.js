@@ -347,7 +347,7 @@
     let amax = 0;
     for (const v of r.relu) amax = Math.max(amax, v);
     paint($(".explain-draw-z"), r.z, 16, 32, function (v) { return diverging(v, zmax); });
-    paint($(".explain-draw-relu"), r.relu, 16, 32, function (v) { return v === 0 ? [40, 40, 40] : viridis(v / amax); });
+    paint($(".explain-draw-relu"), r.relu, 16, 32, function (v) { return v === 0 ? [255, 255, 255] : viridis(v / amax); });
     $(".explain-draw-dense-text").textContent = "z = x · W + b ranges from " + fixed(zmin) + " to " + fixed(zhi) +
       ". ReLU sets the " + silent + " negative sums to 0: " + silent + " of " + model.units + " units are silent (" +
       pct(silent / model.units) + "), " + (model.units - silent) + " pass their value on.";
