@@ -22,7 +22,6 @@ from explain.data.dataset import Dataset, as_dataset
 from explain.data.scaling import normalize
 
 
-
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
     """The confusion matrix: entry ``[t, p]`` counts images of class ``t`` predicted as ``p``.
 
