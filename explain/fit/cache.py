@@ -7,20 +7,21 @@ the test split, and saves the model with its history.
 
 An entry is two files: ``<key>-<sha>.keras`` (the model; its name carries the
 first hex digits of its own SHA-256, so it never changes once written) and
-``<key>.json`` (settings, history, test scores, the recorded `explain.TrainingRun`
-as exact JSON (`explain.fit.runfile`), and that file's name and full SHA-256).
-Both are written to a temporary file and renamed into place, the JSON last, so a crash or Ctrl-C never leaves an entry that is later read half
-written; a model file whose checksum does not match, or metadata that is not
-what explain wrote, is ignored with a warning and rebuilt. Models load with
-Keras's ``safe_mode=True`` (no arbitrary code; nothing is unpickled). Two
-processes that fill the same entry at once both succeed: the commits (rename,
-JSON, removal of the model file the JSON no longer names) take turns under a
-lock on the folder itself (``flock``, where the platform has it), so one model
-file and one JSON remain. A full or read-only disk costs the cache, not the
-model: ``trained`` warns and returns the model it trained. The folder is
-``$EXPLAIN_CACHE`` or the platform's cache folder (``~/.cache/explain`` on
-Linux, ``~/Library/Caches/explain`` on macOS, ``%LOCALAPPDATA%\\explain\\Cache``
-on Windows).
+``<key>.json`` (settings, history, test scores, the recorded
+`explain.TrainingRun` as exact JSON (`explain.fit.runfile`), and that file's
+name and full SHA-256). Both are written to a temporary file and renamed into
+place, the JSON last, so a crash or Ctrl-C never leaves an entry that is later
+read half written; a model file whose checksum does not match, or metadata
+that is not what explain wrote, is ignored with a warning and rebuilt. Models
+load with Keras's ``safe_mode=True`` (no arbitrary code; nothing is
+unpickled). Two processes that fill the same entry at once both succeed: the
+commits (rename, JSON, removal of the model file the JSON no longer names)
+take turns under a lock on the folder itself (``flock``, where the platform
+has it), so one model file and one JSON remain. A full or read-only disk costs
+the cache, not the model: ``trained`` warns and returns the model it trained.
+The folder is ``$EXPLAIN_CACHE`` or the platform's cache folder
+(``~/.cache/explain`` on Linux, ``~/Library/Caches/explain`` on macOS,
+``%LOCALAPPDATA%\\explain\\Cache`` on Windows).
 """
 
 from __future__ import annotations
