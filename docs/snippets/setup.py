@@ -14,6 +14,7 @@ import sys
 import types
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from textwrap import indent
 from typing import Any
 
@@ -76,8 +77,9 @@ def data_name(ds=None):
     ds = data if ds is None else ds
     title = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}.get(ds.name, ds.name)
     size = f"{n(len(ds.y_train))} training + {n(len(ds.y_test))} test images"
-    kind = "the shipped sample" if ds.is_sample else "full"
-    return f"{title}, {kind} ({size}), {_ORIGINS.get(ds.origin, ds.origin)}"
+    if ds.is_sample:
+        return f"{title}, the sample shipped inside explain ({size})"
+    return f"{title}, full ({size}), {_ORIGINS.get(ds.origin, ds.origin)}"
 
 
 def data_short(ds=None):
@@ -106,6 +108,7 @@ def public(text):
         if ds.origin in _PLAIN_ORIGINS and ds.source:
             name = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}.get(ds.name, ds.name)
             text = text.replace(ds.source, f"{name} from {_PLAIN_ORIGINS[ds.origin]}")
+    text = text.replace(str(Path.home()), "~")  # Keras's cache, named in explain's notices: ~/.keras/datasets
     # describe() ends with the data's fingerprint: a hash, kept for the provenance box
     return re.sub(r"\s*Fingerprint [0-9a-f]{16}\.", "", text)
 
