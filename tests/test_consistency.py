@@ -305,3 +305,15 @@ def test_todays_quickstart_is_trained_compared_and_linked(site: Path) -> None:
     assert (site / "hello_world.ipynb").is_file()
     index = article(site / "index.html")
     assert 'href="https://www.tensorflow.org/tutorials/quickstart/beginner"' in index and "quickstart.html" in index
+
+
+def test_a_gallery_tile_reads_0_99_or_more_only_when_its_p_is_at_least_0_99() -> None:
+    """The tiles of the most confident mistakes and the text's count of p ≥ 0.99 cannot disagree (15 vs 12)."""
+    import numpy as np
+
+    from explain import figures
+
+    p = np.array([0.9851, 0.9874, 0.98999, 0.99, 0.9912, 0.99996, 0.5])
+    fig = figures.mistakes_gallery(np.zeros((7, 28, 28)), np.zeros(7, int), np.ones(7, int), p)
+    shown = [float(re.search(r"p=([\d.]+)", ax.get_title()).group(1)) for ax in fig.axes]
+    assert [s >= 0.99 for s in shown] == list(p >= 0.99), shown
