@@ -11,7 +11,8 @@ The program it explains, and where each line is taken apart (one folder per line
                                                               #            dropout(), softmax(),
                                                               #            export_for_web()
     model.compile(optimizer='adam',                           # compile/   loss_by_hand(), logits_shortcut(),
-                  loss='sparse_categorical_crossentropy')     #            sparse_vs_categorical(), adam_steps()
+                  loss='sparse_categorical_crossentropy')     #            sparse_vs_categorical(), gradients(),
+                                                              #            adam_steps()
     model.fit(x_train, y_train, epochs=5)                     # fit/       train(), Recorder, trained()
     model.evaluate(x_test, y_test)                            # evaluation/ evaluate(), accuracy_gap()
 
@@ -73,6 +74,8 @@ _EXPORTS = {
     "LogitsShortcut": "explain.compile.shortcut",
     "clipped_cost": "explain.compile.crossentropy",
     "cost_from_logits": "explain.compile.crossentropy",
+    "gradients": "explain.compile.gradients",
+    "GradientsExplanation": "explain.compile.gradients",
     "adam_update": "explain.compile.adam",
     "adam_steps": "explain.compile.adam_steps",
     "AdamExplanation": "explain.compile.adam_steps",

@@ -135,9 +135,9 @@ def test_every_concept_page_ends_with_its_provenance(built: Build) -> None:
     for page in pages(built.site):
         if page.name.startswith("reference") or page.name == "contributing.html":
             continue
-        text = text_of(page)
-        assert "Where the numbers on this page come from" in text, page.name
-        assert f"TensorFlow {v['tensorflow']}, Keras {v['keras']}" in text, page.name
+        html = page.read_text()
+        assert '<details class="info">\n<summary>Provenance</summary>' in html, page.name  # collapsed
+        assert f"TensorFlow {v['tensorflow']}, Keras {v['keras']}" in text_of(page), page.name
 
 
 def test_pages_built_on_the_sample_say_so(built: Build) -> None:
@@ -245,7 +245,9 @@ def test_setup_snippet_runs_and_its_helpers_print_what_pages_need(capsys: pytest
     assert '<svg role="img" aria-label="a line"' in out and "<?xml" not in out
     assert 'src="data:image/png;base64,iVBOR' in out  # a PNG's first bytes, base64
 
-    assert ns["provenance"]().startswith('!!! info "Where the numbers on this page come from"')
+    assert ns["provenance"]().startswith('??? info "Provenance"')  # collapsed, and no path in it
+    assert data.source not in ns["provenance"]() or data.is_sample
+    assert "16.118" not in ns["q"]("x.y", 2.5) and 'data-q="x.y">2.5000<' in ns["q"]("x.y", 2.5)
     assert (ns["sample_note"]() != "") == data.is_sample
 
     ns["repl"]("x = 2\nx + 1\nprint('hi')\nfor i in range(2):\n    i", {})

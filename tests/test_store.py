@@ -490,3 +490,44 @@ def test_a_real_ctrl_c_during_training_leaves_nothing_to_read(tiny, tmp_path) ->
         warnings.filterwarnings("error", message="explain:")
         again = explain.trained(tiny, epochs=1, cache=folder)  # the next call trains
         assert not again.from_cache and explain.trained(tiny, epochs=1, cache=folder).from_cache
+
+
+def test_the_recorded_run_is_kept_with_the_model_and_comes_back_exactly(tiny, tmp_path) -> None:
+    first = explain.trained(tiny, epochs=2, validation_split=0.1, record_every=5, cache=tmp_path)
+    again = explain.trained(tiny, epochs=2, validation_split=0.1, record_every=5, cache=tmp_path)
+    assert not first.from_cache and again.from_cache
+    assert first.run is not None and again.run is not None
+    assert again.run.history == first.run.history == first.history
+    assert set(first.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert again.run.steps == first.run.steps and len(first.run.steps) > 2 * 2  # every 5 steps, not every 100
+    assert again.run.epoch_seconds == first.run.epoch_seconds
+    for a, b in zip(first.run.snapshots, again.run.snapshots):
+        np.testing.assert_array_equal(a.activation_sample, b.activation_sample)
+    assert again.run.n_train == first.run.n_train == 576  # 640 less the validation tenth
+    # new settings enter the key only when they differ from the tutorial's: old entries keep their keys
+    plain = explain.trained(tiny, epochs=2, cache=tmp_path)
+    assert "validation_split" not in plain.settings and "record_every" not in plain.settings
+    assert first.settings["validation_split"] == 0.1 and plain.key != first.key
+
+
+def test_a_damaged_recorded_run_makes_the_entry_damaged(tiny, tmp_path) -> None:
+    explain.trained(tiny, epochs=1, cache=tmp_path)
+    meta_path, _ = _entry(tmp_path)
+    meta = json.loads(meta_path.read_text())
+    del meta["run"]["snapshots"]  # what run_from_dict needs
+    meta_path.write_text(json.dumps(meta))
+    with pytest.warns(UserWarning, match="recorded run is damaged"):
+        again = explain.trained(tiny, epochs=1, cache=tmp_path)
+    assert not again.from_cache and again.run is not None
+
+
+def test_todays_quickstart_trains_and_caches_as_a_logits_model(tiny, tmp_path) -> None:
+    t = explain.trained(tiny, epochs=1, hidden_units=128, output="logits", cache=tmp_path)
+    back = explain.trained(tiny, epochs=1, hidden_units=128, output="logits", cache=tmp_path)
+    assert back.from_cache and back.settings["output"] == "logits"
+    assert back.model.layers[-1].activation.__name__ == "linear" and back.model.count_params() == 101_770
+    assert back.model.loss.get_config()["from_logits"] is True  # compiled as saved (safe_mode load)
+    e = explain.evaluate(back.model, tiny)  # evaluate turns the logits into probabilities
+    np.testing.assert_allclose(e.probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert e.accuracy == pytest.approx(t.test_accuracy)
+    assert np.mean(e.predicted == e.labels) == pytest.approx(e.accuracy)

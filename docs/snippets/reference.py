@@ -35,6 +35,7 @@ PAGES = {
             "explain.compile.sparse",
             "explain.compile.shortcut",
             "explain.compile.crossentropy",
+            "explain.compile.gradients",
             "explain.compile.adam",
             "explain.compile.adam_steps",
             "explain.fit.train",

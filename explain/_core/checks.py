@@ -105,6 +105,30 @@ def positive_number(name: str, value: Any, *, why: str = "") -> float:
     return float(value)
 
 
+#: What a Hello World model can end in: probabilities (the classic tutorial) or logits (today's quickstart).
+MODEL_OUTPUTS = ("softmax", "logits")
+
+
+def model_output(value: Any) -> str:
+    """``value`` if it names a model output explain builds (`MODEL_OUTPUTS`); else a ValueError.
+
+    Examples:
+        >>> model_output("logits")
+        'logits'
+        >>> model_output("probabilities")
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected output to be 'softmax' (the classic tutorial's Dense(10, activation='softmax')) or \
+'logits' (today's quickstart: Dense(10) and from_logits=True). Received: output='probabilities'
+    """
+    if value not in MODEL_OUTPUTS:
+        raise ValueError(
+            "Expected output to be 'softmax' (the classic tutorial's Dense(10, activation='softmax')) or 'logits' "
+            f"(today's quickstart: Dense(10) and from_logits=True). Received: output={value!r}"
+        )
+    return str(value)
+
+
 # -- labels ----------------------------------------------------------------------------------------
 
 
