@@ -355,7 +355,10 @@ def provenance(*, extra="", **_ignored):
         f"NumPy {v['numpy']}, Python {v['python']}.",
     ]
     if _page_runs:
-        table = ["| run | data | epochs | seed | where it came from | run key |", "| --- | --- | ---: | ---: | --- | --- |"]
+        table = [
+            "| run | data | epochs | seed | where it came from | run key |",
+            "| --- | --- | ---: | ---: | --- | --- |",
+        ]
         for r in _page_runs.values():
             epochs = str(r.epochs) if r.epochs else "untrained"
             table.append(f"| {r.title} | {r.data} | {epochs} | {r.seed} | {r.how} | `{r.key or '–'}` |")
