@@ -20,7 +20,7 @@ from explain.compile.adam_steps import adam_steps
 from explain.compile.loss import loss_by_hand
 from explain.compile.shortcut import logits_shortcut
 from explain.compile.sparse import sparse_vs_categorical
-from explain.errors import DataError, InputError, ModelError
+from explain.errors import DataError, ExplanationWarning, InputError, ModelError
 
 N = 8
 
@@ -298,3 +298,262 @@ def test_ctrl_c_during_training_says_what_state_the_model_is_in(tiny, monkeypatc
     monkeypatch.undo()
     run = explain.train(explain.seed_model(), tiny, epochs=1)  # the next call trains normally
     assert len(run.history["loss"]) == 1
+
+
+# == Issue #14, "Hard to break": hostile inputs, by class ====================================================
+#
+# Each class of the adversarial run has its tests here; the docs page docs/bad-input.md shows the messages.
+# Deep tracebacks -> a clear error; silent wrong answers -> an error, a warning or a note in the result;
+# nonsense arguments -> refused; resource exhaustion -> bounded work (tests/test_logparse.py, tests/test_idx.py).
+
+
+# -- deep tracebacks where a clear message was possible: the forward explainers ---------------------------------
+
+
+def _sequential(*layers, shape=(28, 28)):
+    k = keras()
+    return k.Sequential([k.Input(shape), *layers])
+
+
+def test_dropout_with_rate_zero_says_there_is_nothing_to_explain(image) -> None:
+    k = keras()
+    m = _sequential(k.layers.Flatten(), k.layers.Dense(8, activation="relu"), k.layers.Dropout(0.0),
+                    k.layers.Dense(10, activation="softmax"))  # fmt: skip
+    with pytest.raises(ModelError, match=r"Expected a Dropout layer that drops something\. Received: layer "
+                                         r"'dropout\w*' with rate=0.*Dropout\(0\.2\)"):  # fmt: skip
+        explain.dropout(m, image)
+
+
+def test_dropout_without_a_seed_draws_afresh_and_keeps_the_seed_it_drew(model, image) -> None:
+    # trace(training=True) takes seed=None; dropout does too, and its result says which seed it drew.
+    a, b = explain.dropout(model, image, seed=None, draws=20), explain.dropout(model, image, seed=None, draws=20)
+    assert a.seed != b.seed
+    again = explain.dropout(model, image, seed=a.seed, draws=20)
+    np.testing.assert_array_equal(again.mask, a.mask)
+
+
+@pytest.mark.parametrize("fn", ["dense", "flatten", "softmax", "dropout"])
+@pytest.mark.parametrize(
+    ("index", "match"),
+    [
+        (1.0, r"Expected index to be a whole number\. Received: index=1\.0, a float: pass index=1\."),
+        ("1", r"Expected index to be a whole number\. Received: index='1', text: pass index=1\."),
+        (True, r"Expected index to be a whole number\. Received: index=True"),
+        (3, r"Expected index in \[0, 3\) for the batch\. Received: index=3\."),
+    ],
+)
+def test_a_bad_index_is_refused_by_every_explainer(model, image, fn, index, match) -> None:
+    with pytest.raises(IndexError, match=match):
+        getattr(explain, fn)(model, np.stack([image] * 3), index=index)
+
+
+def test_a_layer_named_like_the_input_is_refused_before_it_mixes_up_two_steps(image) -> None:
+    k = keras()
+    m = _sequential(k.layers.Flatten(name="input"), k.layers.Dense(10, activation="softmax"))
+    with pytest.raises(ModelError, match=r"Expected every layer of model '\w+' to have its own name, apart from "
+                                         r"the input's \('input'\)\. Received: layer 'input' \(Flatten\).*"
+                                         r"name='input_1'"):  # fmt: skip
+        explain.dense(m, image)
+
+
+def test_a_shared_layer_is_refused_instead_of_traced_as_one_step() -> None:
+    k = keras()
+    inputs = k.Input((16,))
+    shared = k.layers.Dense(16, activation="relu", name="shared")
+    m = k.Model(inputs, k.layers.Dense(3)(shared(shared(inputs))))
+    with pytest.raises(ModelError, match=r"Expected each layer of model '\w+' to be used once\. Received: layer "
+                                         r"'shared' is called 2 times"):  # fmt: skip
+        explain.trace(m, np.ones(16, "float32"))
+
+
+@pytest.mark.parametrize("fn", ["train", "evaluate"])
+@pytest.mark.parametrize("loss", ["mse", "binary_crossentropy", "MeanAbsoluteError"])
+def test_a_loss_that_takes_no_integer_labels_is_refused_before_fit(tiny, fn, loss) -> None:
+    k = keras()
+    m = _compiled(k.layers.Flatten(), k.layers.Dense(10, activation="softmax"),
+                  loss=getattr(k.losses, loss)() if loss[0].isupper() else loss)  # fmt: skip
+    run = (lambda: explain.train(m, tiny, epochs=1)) if fn == "train" else (lambda: explain.evaluate(m, tiny))
+    with pytest.raises(ModelError, match=r"Expected a model compiled with a loss that takes one integer label per "
+                                         r"image.*Received: loss='\w+', which compares the model's 10 outputs.*"
+                                         r"loss='sparse_categorical_crossentropy'"):  # fmt: skip
+        run()
+
+
+# -- silent wrong answers: pixel values, rescaling models, training flags, weights changing mid-call -----------
+
+
+def test_values_too_large_for_float32_are_refused(model, image) -> None:
+    x = image.astype(np.float64)
+    x[5, 5] = 1e300
+    with pytest.raises(InputError, match=r"Expected values that fit in float32.*Received: 1e\+300 at index "
+                                         r"\(5, 5\), which would become inf"):  # fmt: skip
+        explain.trace(model, x)
+
+
+def test_values_that_overflow_inside_the_model_are_said_not_silently_returned(model, image) -> None:
+    x = image.copy()
+    x[4:8] = 3e38  # float32 values, but x·W overflows
+    with pytest.warns(explain.PixelScaleWarning, match=r"far outside any pixel scale"), \
+            pytest.warns(ExplanationWarning, match=r"Layer 'dense' produced \d+ infinite or NaN value"):  # fmt: skip
+        t = explain.trace(model, x)
+    assert any("float32 overflowed" in note for note in t.notes)
+    assert "float32 overflowed" in t.to_markdown()
+
+
+def test_a_model_that_rescales_its_own_inputs_warns_when_they_are_scaled_twice(sample, image) -> None:
+    k = keras()
+    m = _sequential(k.layers.Rescaling(1 / 255), k.layers.Flatten(), k.layers.Dense(10, activation="softmax"))
+    with pytest.warns(explain.PixelScaleWarning, match=r"rescales its own inputs \(its first layer, 'rescaling\w*', "
+                                                       r"computes x · 0\.003922.*scaled twice"):  # fmt: skip
+        explain.trace(m, image)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = explain.trace(m, sample.x_test[0])  # raw pixels: what this model expects
+    assert any("expects raw 0–255 pixels" in note for note in t.notes)
+
+
+def test_a_normalization_layer_adapted_on_raw_pixels_expects_raw_pixels(sample, image) -> None:
+    k = keras()
+    norm = k.layers.Normalization(axis=None)
+    norm.adapt(sample.x_train[:200].astype("float32"))
+    m = _sequential(norm, k.layers.Flatten(), k.layers.Dense(10, activation="softmax"))
+    with pytest.warns(explain.PixelScaleWarning, match=r"scaled twice"):
+        explain.trace(m, image)
+
+
+@pytest.mark.parametrize("value", ["no", "False", 1, 0.5, None])
+def test_training_must_be_true_or_false(model, image, value) -> None:
+    with pytest.raises(ValueError, match=r"Expected training to be True or False\. Received: training="):
+        explain.trace(model, image, training=value)
+    with pytest.raises(ValueError, match=r"Expected from_logits to be True or False"):
+        explain.softmax(model, image, from_logits=value)
+
+
+def test_weights_that_change_during_the_call_are_reported_not_blamed_on_the_layer(image, monkeypatch) -> None:
+    from explain.forward.capture import Capture
+
+    model = explain.seed_model()
+    kernel = model.get_layer("dense").kernel
+    real = Capture.call
+
+    def call_then_train(self, batch, training):
+        out = real(self, batch, training)
+        kernel.assign(kernel.value + 0.01)  # another thread's optimizer step lands just after the pass
+        return out
+
+    monkeypatch.setattr(Capture, "call", call_then_train)
+    with pytest.warns(ExplanationWarning, match=r"weights of layer 'dense' changed while it ran"):
+        d = explain.dense(model, image)
+    assert d.max_abs_diff > 1e-3  # the recomputation used the new weights: not the layer's error, and it says so
+    assert "changed while it ran" in d.notes[0] and "changed while it ran" in d.to_markdown()
+    monkeypatch.undo()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        calm = explain.dense(model, image)
+    assert calm.notes == () and calm.max_abs_diff < 1e-5
+
+
+@pytest.mark.slow
+def test_explaining_a_model_while_another_thread_trains_it_never_blames_the_layer(sample, image) -> None:
+    import threading
+
+    model = explain.seed_model()
+    x, y = explain.normalize(sample.x_train[:2000]), sample.y_train[:2000]
+    done = threading.Event()
+
+    def fit() -> None:
+        model.fit(x, y, epochs=3, batch_size=32, verbose=0)
+        done.set()
+
+    thread = threading.Thread(target=fit)
+    thread.start()
+    results = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExplanationWarning)
+        while not done.is_set():
+            results.append(explain.dense(model, image))
+    thread.join()
+    assert results
+    # Every explanation either matches Keras to float32 rounding or says that the weights changed under it.
+    assert all(r.max_abs_diff < 1e-4 or r.notes for r in results)
+
+
+# -- property-based: every input check returns a value of the right kind or raises its own error, nothing else --
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+from explain._core import checks  # noqa: E402
+
+ANYTHING = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
+    st.binary(max_size=10), st.lists(st.integers(), max_size=3), st.just(np.int64(3)), st.just(np.float32(0.5)),
+    st.just(np.bool_(True)),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=ANYTHING)
+def test_flag_takes_the_two_booleans_only(value) -> None:
+    if isinstance(value, (bool, np.bool_)):
+        assert checks.flag("training", value) is bool(value)
+    else:
+        with pytest.raises(ValueError, match=r"^Expected training to be True or False\. Received: training="):
+            checks.flag("training", value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=ANYTHING, n=st.integers(1, 50))
+def test_index_is_a_whole_number_in_range_or_an_index_error(value, n) -> None:
+    try:
+        i = checks.index("index", value, n)
+    except IndexError as e:
+        assert str(e).startswith("Expected index")
+        assert not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and -n <= value < n)
+    else:
+        assert type(i) is int and -n <= i < n and i == value
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=ANYTHING)
+def test_fraction_is_a_real_number_in_0_1_and_a_percentage_is_named(value) -> None:
+    try:
+        f = checks.fraction("fit_accuracy", value)
+    except ValueError as e:
+        assert str(e).startswith("Expected fit_accuracy to be a fraction in [0, 1]. Received:")
+        real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+        if real and 1 < value <= 100:
+            assert "looks like a percentage" in str(e)
+    else:
+        assert type(f) is float and 0 <= f <= 1
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=st.one_of(ANYTHING, st.text(min_size=250, max_size=6000), st.from_regex(r"~[a-z]{1,12}(/[a-z]{0,5})?")))
+def test_a_path_is_a_path_or_a_value_error(value) -> None:
+    try:
+        p = checks.path(value, name="source")
+    except ValueError as e:
+        assert str(e).startswith("Expected") and "source" in str(e).split("Received")[0]
+    else:
+        assert len(str(p)) <= checks.MAX_PATH and not str(p).startswith("~")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    x=hnp.arrays(
+        dtype=st.sampled_from([np.float64, np.float32, np.float16, np.int64, np.uint8, np.int8]),
+        shape=st.sampled_from([(28, 28), (2, 28, 28), (784,), (28,), (0, 28, 28), (3, 28, 28, 1)]),
+    )
+)
+def test_model_batch_returns_finite_float32_or_an_input_error(x) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", explain.PixelScaleWarning)
+        try:
+            batch, single = checks.model_batch(x, (28, 28))
+        except InputError as e:
+            assert str(e).startswith("Expected")
+        else:
+            assert batch.dtype == np.float32 and np.isfinite(batch).all() and batch.shape[1:] == (28, 28)
+            assert single == (x.ndim == 2)

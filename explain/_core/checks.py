@@ -520,7 +520,8 @@ def model_batch(
                 f"{tuple(int(i) for i in np.argwhere(bad)[0])}). Check how the input was computed, "
                 f"or replace them with np.nan_to_num(x)."
             )
-    if np.issubdtype(arr.dtype, np.floating) and np.issubdtype(np.dtype(dtype), np.floating):
+    floats = np.issubdtype(arr.dtype, np.floating) and np.issubdtype(np.dtype(dtype), np.floating)
+    if floats and np.finfo(arr.dtype).max > np.finfo(dtype).max:  # float64 in, float32 out: can it overflow?
         limit = float(np.finfo(dtype).max)
         too_big = np.abs(arr) > limit
         if too_big.any():
