@@ -557,3 +557,133 @@ def test_model_batch_returns_finite_float32_or_an_input_error(x) -> None:
         else:
             assert batch.dtype == np.float32 and np.isfinite(batch).all() and batch.shape[1:] == (28, 28)
             assert single == (x.ndim == 2)
+
+
+# -- data files: paths, special files, forged headers, gzip bombs ---------------------------------------------
+
+
+def _peak_bytes(action) -> int:
+    """The most memory Python and NumPy held at once while ``action`` ran (tracemalloc sees both)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        action()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_a_path_too_long_is_refused_before_the_file_system_sees_it(tmp_path) -> None:
+    with pytest.raises(DataError, match=r"Expected source of at most 4,096 characters\. Received: a path of 5,005 "):
+        explain.load_mnist("/tmp/" + "a" * 5000)
+    with pytest.raises(DataError, match=r"Expected each part of source to be at most 255 bytes.*a part of 300 bytes"):
+        explain.load_mnist(tmp_path / ("b" * 300))
+
+
+def test_an_unknown_user_in_the_environment_variable_is_named(monkeypatch) -> None:
+    monkeypatch.setenv("EXPLAIN_MNIST", "~nosuchuser/mnist.npz")
+    with pytest.raises(DataError, match=r"Expected \$EXPLAIN_MNIST to start with ~ or ~user for a user with a home "
+                                        r"folder\. Received: '~nosuchuser/mnist\.npz': there is no user "
+                                        r"'nosuchuser' on this machine\. Write the full path instead\."):  # fmt: skip
+        explain.load_mnist()
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero", "/dev/null"])
+def test_a_fifo_or_a_device_is_refused_never_opened(tmp_path, special) -> None:
+    import os
+
+    if special == "fifo":
+        special = tmp_path / "data.npz"
+        os.mkfifo(special)  # opening it to read would block until a writer comes
+    kind = "a FIFO \\(named pipe\\)" if not str(special).startswith("/dev") else "a character device"
+    with pytest.raises(DataError, match=rf"Expected source to be a regular file or a folder\. Received: .*, {kind}\. "
+                                        r"explain never reads pipes or devices"):  # fmt: skip
+        explain.load_mnist(special)
+
+
+def _forged_npz(path, shape, payload: bytes = b"\x00" * 16, compress: bool = False):
+    """An .npz whose x_train.npy header declares ``shape`` (uint8) but holds ``payload``."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "|u1", "fortran_order": False, "shape": tuple(shape)})
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED) as z:
+        z.writestr("x_train.npy", buf.getvalue() + payload)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("shape", "match"),
+    [
+        ((10**12, 28, 28), r"Expected at most 1,073,741,824 bytes in one array.*declaring shape \(1000000000000, "
+                           r"28, 28\) of uint8, 784,000,000,000,000 bytes"),
+        ((60000, 28, 28), r"Expected x_train in .* to hold the 47,040,000 bytes its header declares.*Received: 16 "
+                          r"bytes\. The file is truncated, damaged or forged"),
+    ],
+)  # fmt: skip
+def test_an_npz_header_is_checked_against_the_file_before_numpy_allocates(tmp_path, shape, match) -> None:
+    path = _forged_npz(tmp_path / "forged.npz", shape)
+    assert _peak_bytes(lambda: _load_raises(path, match)) < 20e6  # nothing the size of the claim was allocated
+
+
+def _load_raises(path, match) -> None:
+    with pytest.raises(DataError, match=match):
+        explain.load_mnist(path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shape=st.lists(st.integers(0, 2**40), min_size=0, max_size=4), payload=st.binary(max_size=64))
+def test_any_declared_npz_shape_is_a_data_error_or_data_never_a_big_allocation(tmp_path, shape, payload) -> None:
+    path = _forged_npz(tmp_path / "any.npz", shape, payload, compress=True)
+
+    def load() -> None:
+        with pytest.raises(DataError):  # never MemoryError; and never loads: the other three arrays are missing
+            explain.load_mnist(path)
+
+    assert _peak_bytes(load) < 20e6
+
+
+def _gzip_idx(path, dims, payload_bytes: int) -> None:
+    """A .gz idx file whose header declares ``dims`` and whose data is ``payload_bytes`` zeros (compressed ~1000:1)."""
+    import gzip
+    import struct
+
+    with gzip.GzipFile(path, "wb", compresslevel=1, mtime=0) as f:
+        f.write(bytes([0, 0, 8, len(dims)]) + struct.pack(">" + "I" * len(dims), *dims))
+        chunk = b"\x00" * (1 << 20)
+        for start in range(0, payload_bytes, len(chunk)):
+            f.write(chunk[: payload_bytes - start])
+
+
+def test_a_gzip_bomb_idx_file_inflates_no_further_than_its_header_declares(tmp_path) -> None:
+    from explain.data.idx import read_idx
+
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    _gzip_idx(path, (10, 28, 28), 200 << 20)  # 200 MB of zeros behind a header that declares 7,840 bytes
+
+    def read() -> None:
+        with pytest.raises(DataError, match=r"Expected 7,840 values after the header.*Received: more than 7,840 bytes"):
+            read_idx(path)
+
+    assert path.stat().st_size < 1 << 20 and _peak_bytes(read) < 5e6
+
+
+def test_an_idx_header_that_claims_more_than_the_file_can_hold_is_refused_at_once(tmp_path) -> None:
+    import gzip
+
+    from explain.data.idx import read_idx
+
+    small = tmp_path / "small-idx3-ubyte.gz"
+    _gzip_idx(small, (2**31, 28, 28), 100)
+    with pytest.raises(DataError, match=r"Received: a gzip file of \d+ bytes, which cannot inflate to that many"):
+        read_idx(small)
+    # A file big enough for the ratio, but a claim above explain's limit: refused before any allocation
+    # (what follows the header is never read, so random bytes do).
+    big = tmp_path / "big-idx3-ubyte.gz"
+    header = bytes([0, 0, 8, 3]) + b"".join(n.to_bytes(4, "big") for n in (2_000_000, 28, 28))
+    big.write_bytes(gzip.compress(header) + np.random.default_rng(0).bytes(1_600_000))
+    with pytest.raises(DataError, match=r"Expected at most 1,073,741,824 bytes in one array"):
+        read_idx(big)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import stat
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -32,6 +35,31 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+    """Open a regular file for reading in binary mode; an OSError for anything else, without blocking.
+
+    ``O_NONBLOCK`` keeps the open of a FIFO from waiting for a writer; ``fstat``
+    on the open descriptor then refuses what is not a regular file (a FIFO, a
+    device, a socket), even one put in place after an earlier check.
+
+    Examples:
+        >>> open_regular("/dev/zero")
+        Traceback (most recent call last):
+        ...
+        OSError: [Errno 22] Not a regular file (a FIFO, a device or a socket): '/dev/zero'
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "Not a regular file (a FIFO, a device or a socket)", os.fspath(path))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
