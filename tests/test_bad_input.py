@@ -687,3 +687,112 @@ def test_an_idx_header_that_claims_more_than_the_file_can_hold_is_refused_at_onc
     big.write_bytes(gzip.compress(header) + np.random.default_rng(0).bytes(1_600_000))
     with pytest.raises(DataError, match=r"Expected at most 1,073,741,824 bytes in one array"):
         read_idx(big)
+
+
+# -- logs: linear time, bounded memory, never an exception on text; FIFOs refused; a negative loss is a problem ---
+
+from explain.diagnosis.logparse import parse_log  # noqa: E402
+
+# Pieces of Keras's log syntax; long runs of them are what makes a backtracking regular expression quadratic.
+LOG_PIECES = [
+    " ", "  ", "1", "9", ".", "-", " - ", ":", "/", "e", "E", "+", "[", "]", ",", "=", ">", "━", "\r", "\b", "\n",
+    "\t", "a", "_", "'", "{", "}", "(", ")", "\x1b[", "m", ";", "Epoch ", "loss", "acc", "val_", "nan", "inf",
+    "test loss", "Train on ", " samples", "Error", "ETA: ", "s ", "ms/step", "np.float32(", "Unknown",
+]  # fmt: skip
+RUN_LENGTH = 12_000  # characters: a quadratic pattern takes seconds here, a linear one milliseconds
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    unit=st.lists(st.sampled_from(LOG_PIECES), min_size=1, max_size=4).map("".join),
+    prefix=st.text(max_size=40),
+    suffix=st.sampled_from(["", "x", "\n", " - loss: 0.1", "]", "1/1"]),
+)
+def test_parse_log_time_is_linear_in_long_runs(unit, prefix, suffix) -> None:
+    import time
+
+    text = prefix + unit * (RUN_LENGTH // len(unit)) + suffix
+    start = time.perf_counter()
+    parse_log(text)  # never raises on text
+    per_byte = (time.perf_counter() - start) / len(text)
+    assert per_byte < 50e-6, f"{per_byte * 1e6:.1f} µs per character on {unit!r} × {RUN_LENGTH // len(unit)}"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=st.one_of(
+        st.text(max_size=2000),
+        st.lists(st.sampled_from(LOG_PIECES), max_size=400).map("".join),
+        st.tuples(st.sampled_from(LOG_PIECES + ["Epoch 1/1\n1/1 - a: 1\n", "x\n", "Error\n"]),
+                  st.integers(1, 3000)).map(lambda t: t[0] * t[1]),
+    )
+)  # fmt: skip
+def test_parse_log_memory_is_a_small_multiple_of_the_text(text) -> None:
+    # 64 bytes per character: a ParsedLog of many tiny epochs holds about 40; the rest is fixed overhead.
+    assert _peak_bytes(lambda: parse_log(text)) <= 64 * len(text) + 256_000
+
+
+def test_a_declared_epoch_count_allocates_nothing() -> None:
+    log = "Epoch 1000000000/1000000000\n1/1 ━━ 0s 5ms/step - accuracy: 0.1000 - loss: 2.3000\n"
+    assert len(log.encode()) < 100  # like the adversarial run's 97 bytes, which allocated 2.3 GB
+    parsed = None
+
+    def parse() -> None:
+        nonlocal parsed
+        parsed = parse_log(log)
+
+    assert _peak_bytes(parse) < 200_000
+    assert "Epochs missing from the log: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, … (999,999,999 in all)." in parsed.notes
+
+
+def test_an_epoch_count_of_5000_digits_is_text_not_an_exception() -> None:
+    log = parse_log("Epoch " + "9" * 5000 + "/" + "9" * 5000 + "\n1/1 ━━ 0s - loss: 0.1\n")
+    assert log.epochs == () and log.n_skipped == 1  # the line is kept as text; the bar alone is an evaluate result
+    with pytest.raises(explain.LogError, match="Expected the text printed by model.fit"):
+        parse_log("Epoch " + "9" * 5000 + "/5").require()
+
+
+def test_many_unused_lines_are_counted_not_all_kept() -> None:
+    log = parse_log("not a keras line\n" * 5000)
+    assert log.n_skipped == 5000 and len(log.skipped) == 1000
+    assert "5,000 lines were not used; the first 1,000 are listed." in log.notes
+    assert "5000 lines skipped" in repr(log)
+
+
+def test_diagnose_refuses_a_fifo_instead_of_blocking(tmp_path) -> None:
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "train.log"
+    os.mkfifo(fifo)
+    with pytest.raises(explain.LogError, match=r"Expected the log to be a regular file or a folder\. Received: .*"
+                                               r"train\.log, a FIFO \(named pipe\)"):  # fmt: skip
+        explain.diagnose(pathlib.Path(fifo))
+    cli = subprocess.run(
+        [sys.executable, "-m", "explain", "diagnose", str(fifo)], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(pathlib.Path(explain.__file__).parents[1])},
+    )  # fmt: skip
+    assert cli.returncode == 2 and "a FIFO (named pipe)" in cli.stderr and "Traceback" not in cli.stderr
+
+
+@pytest.mark.parametrize(
+    ("history", "where"),
+    [
+        ({"loss": [0.5, -0.2, -0.4], "accuracy": [0.8, 0.9, 0.95]}, "epoch 2"),
+        ({"loss": [0.5, 0.3], "accuracy": [0.8, 0.9], "val_loss": [0.4, -0.1]}, "val epoch 2"),
+    ],
+)
+def test_a_negative_cross_entropy_is_a_problem_not_a_healthy_run(history, where) -> None:
+    d = explain.diagnose(history)
+    keys = [f.key for f in d.findings]
+    assert "negative-loss" in keys and "healthy" not in keys
+    finding = d.findings[keys.index("negative-loss")]
+    assert finding.severity == "problem" and where in finding.symptom
+
+
+def test_a_negative_loss_from_a_log_is_a_problem_too() -> None:
+    log = "Epoch 1/2\n1875/1875 ━━━━ 3s 2ms/step - accuracy: 0.9345 - loss: -0.2200\n" \
+          "Epoch 2/2\n1875/1875 ━━━━ 3s 2ms/step - accuracy: 0.9700 - loss: -0.3000\n"  # fmt: skip
+    assert [f.key for f in explain.diagnose(log).findings][:1] == ["negative-loss"]

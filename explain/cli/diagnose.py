@@ -7,23 +7,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from explain.diagnosis.diagnose import diagnose
-from explain.diagnosis.logparse import parse_log
-from explain.errors import LogError
+from explain.diagnosis.logparse import MAX_LOG_BYTES, parse_log, read_log_file
 
 
 def run_diagnose(args: argparse.Namespace) -> int:
     """``explain diagnose LOG``: read the log (``-``: standard input), print its diagnosis; returns the exit status."""
-    if args.log == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        path = Path(args.log)
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise LogError(f"Expected a readable log file. Received: {path} ({e.strerror or e}).") from None
+    # "-": standard input, which the user pipes in on purpose; a path: a regular file only (a FIFO would block)
+    data = sys.stdin.buffer.read(MAX_LOG_BYTES) if args.log == "-" else read_log_file(args.log)
     log = parse_log(data)
     result = diagnose(log)
     if args.json:
