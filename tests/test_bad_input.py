@@ -796,3 +796,132 @@ def test_a_negative_loss_from_a_log_is_a_problem_too() -> None:
     log = "Epoch 1/2\n1875/1875 ━━━━ 3s 2ms/step - accuracy: 0.9345 - loss: -0.2200\n" \
           "Epoch 2/2\n1875/1875 ━━━━ 3s 2ms/step - accuracy: 0.9700 - loss: -0.3000\n"  # fmt: skip
     assert [f.key for f in explain.diagnose(log).findings][:1] == ["negative-loss"]
+
+
+# -- the caches: integrity of what is loaded back, paths that stay valid, locations that cannot be caches --------
+
+from explain.errors import CacheWarning  # noqa: E402
+
+
+def _entry(folder):
+    import json
+
+    (meta,) = folder.glob("*.json")
+    return meta, json.loads(meta.read_text())
+
+
+@pytest.mark.parametrize(
+    ("cache", "says"),
+    [
+        ("", r"could not cache the trained model in '': Expected cache to name a file or folder\. Received: an "
+             r"empty path, which would mean the current folder"),
+        ("/dev/null", r"could not cache the trained model in /dev/null: Expected cache to be a folder\. Received: "
+                      r"/dev/null, a character device"),
+        ("a-file", r"could not cache the trained model in .*a-file: Expected cache to be a folder\. Received: "
+                   r".*a-file, a file"),
+        ("~nosuchuser/cache", r"there is no user 'nosuchuser' on this machine"),
+    ],
+)  # fmt: skip
+def test_a_location_that_cannot_be_a_cache_is_named_and_nothing_is_written(tiny, tmp_path, monkeypatch, cache,
+                                                                           says) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    if cache == "a-file":
+        cache = tmp_path / "a-file"
+        cache.write_text("a file where the cache folder should be")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.warns(CacheWarning, match=says + r".*The trained model is computed and returned, but not saved there"):
+        t = explain.trained(tiny, epochs=1, hidden_units=16, cache=cache)
+    assert t.path is None and not t.from_cache and t.model.count_params() == 784 * 16 + 16 + 16 * 10 + 10
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # not a file in the current folder
+
+
+def test_trained_settings_take_numpy_scalars_and_refuse_text(tiny, tmp_path) -> None:
+    import tensorflow as tf
+
+    plain = explain.trained(tiny, epochs=1, hidden_units=16, dropout_rate=0.25, cache=tmp_path)
+    numpy = explain.trained(tiny, epochs=np.int64(1), hidden_units=np.int32(16), dropout_rate=np.float32(0.25),
+                            seed=np.uint8(0), cache=tmp_path)  # fmt: skip
+    assert numpy.key == plain.key and numpy.from_cache  # the same settings: the same entry
+    for kwargs, match in (
+        ({"hidden_units": "16"}, r"Expected hidden_units to be a positive integer\. Received: hidden_units='16' "
+                                 r"\(text, not a number: pass 16\)"),
+        ({"dropout_rate": "0.2"}, r"Received: dropout_rate='0\.2' \(text, not a number: pass 0\.2\)"),
+        ({"activation": tf.nn.relu}, r"Expected activation to be a name such as 'relu'\..*a function: pass its name"),
+        ({"epochs": np.float64(1.0)}, r"Expected epochs to be a positive integer"),
+    ):  # fmt: skip
+        with pytest.raises(ValueError, match=match):
+            explain.trained(tiny, cache=tmp_path, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (lambda m: {**m, "test_accuracy": 7.5}, r"an accuracy in it is not a fraction in \[0, 1\]"),
+        (lambda m: {**m, "test_accuracy": 0.5}, r"its metadata does not match its checksum: edited or damaged"),
+        (lambda m: {**m, "history": {**m["history"], "val_loss": [0.1]}},
+         r"its training history holds \['accuracy', 'loss', 'val_loss'\], not \['accuracy', 'loss'\]"),
+        (lambda m: {**m, "history": {**m["history"], "loss": [0.1, 0.2]}},
+         r"its training history does not have one value"),
+        (lambda m: {**m, "seed": 1}, r"its seed is 1, not 0: it belongs to another entry"),
+        (lambda m: {k: v for k, v in m.items() if k != "meta_sha256"}, r"its metadata checksum is missing"),
+    ],
+)  # fmt: skip
+def test_edited_cache_metadata_is_not_believed(tiny, tmp_path, edit, reason) -> None:
+    import json
+
+    first = explain.trained(tiny, epochs=1, hidden_units=16, cache=tmp_path)
+    meta_path, meta = _entry(tmp_path)
+    meta_path.write_text(json.dumps(edit(meta)))
+    with pytest.warns(CacheWarning, match=rf"is damaged \({reason}"):
+        again = explain.trained(tiny, epochs=1, hidden_units=16, cache=tmp_path)
+    assert not again.from_cache and again.test_accuracy == first.test_accuracy  # measured again, not read
+    assert explain.trained(tiny, epochs=1, hidden_units=16, cache=tmp_path).from_cache  # rebuilt
+
+
+def test_a_temporary_file_of_a_dead_process_is_removed_at_the_next_save(tiny, tmp_path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    key = explain.trained(tiny, epochs=1, hidden_units=16, cache=False).key
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:40]
+    killed = tmp_path / f".{key}.{host}-{int(dead.stdout)}.x1y2z3.keras"  # its writer is gone: removed now
+    running = tmp_path / f".{key}.{host}-{os.getpid()}.a1b2c3.keras"  # its writer runs (this test): kept
+    for p in (killed, running):
+        p.write_bytes(b"half a model")
+    t = explain.trained(tiny, epochs=1, hidden_units=16, cache=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([t.path.name, f"{key}.json", running.name])
+
+
+@pytest.mark.slow
+def test_a_fault_run_entry_with_wrongly_typed_or_edited_fields_is_rebuilt_once(tmp_path, monkeypatch) -> None:
+    import json
+
+    from explain import faults
+
+    monkeypatch.setenv("EXPLAIN_CACHE", str(tmp_path))
+    faults._run.cache_clear()
+    try:
+        first = faults.run("labels-out-of-range")
+        for edit, reason in (
+            (lambda m: {**m, "seconds": "fast"}, r"its seconds is 'fast', not a duration"),
+            (lambda m: {**m, "log": 5}, r"its log is int, not str"),
+            (
+                lambda m: {**m, "evaluation": {"loss": 0.1, "accuracy": 0.99}},
+                r"its metadata does not match its checksum",
+            ),
+        ):
+            meta_path, meta = _entry(tmp_path)
+            meta_path.write_text(json.dumps(edit(meta)))
+            faults._run.cache_clear()
+            with pytest.warns(CacheWarning, match=rf"the cached fault run fault-\w+ is damaged \({reason}"):
+                again = faults.run("labels-out-of-range")
+            assert not again.from_cache and again.evaluation == first.evaluation
+            faults._run.cache_clear()
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", CacheWarning)
+                assert faults.run("labels-out-of-range").from_cache  # rebuilt: the next call loads it
+    finally:
+        faults._run.cache_clear()

@@ -466,3 +466,41 @@ def test_a_real_ctrl_c_during_training_leaves_nothing_to_read(tiny, tmp_path) ->
         warnings.filterwarnings("error", message="explain:")
         again = explain.trained(tiny, epochs=1, cache=folder)  # the next call trains
         assert not again.from_cache and explain.trained(tiny, epochs=1, cache=folder).from_cache
+
+
+@pytest.mark.slow
+def test_four_processes_filling_one_entry_all_get_a_path_that_stays(tiny, tmp_path) -> None:
+    # Issue #14: with four writers at once, three were handed a Trained.path that the last commit deleted.
+    # All four train, save at the same moment, then wait until all have saved before checking their path.
+    saving, saved = tmp_path / "saving", tmp_path / "saved"
+    saving.mkdir()
+    saved.mkdir()
+    folder = tmp_path / "cache"
+    code = TINY + (
+        "import os, sys, time\n"
+        "from explain.fit import cache as store\n"
+        "def wait_for(gate, name):\n"
+        "    open(os.path.join(gate, name), 'w').close()\n"
+        "    while len(os.listdir(gate)) < 4:\n"
+        "        time.sleep(0.01)\n"
+        "real = store._save\n"
+        "def save(*args, **kwargs):\n"
+        f"    wait_for({str(saving)!r}, sys.argv[1])\n"
+        "    return real(*args, **kwargs)\n"
+        "store._save = save\n"
+        f"t = explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
+        f"wait_for({str(saved)!r}, sys.argv[1])\n"
+        "print(t.path.name, t.path.exists())\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, name], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        for name in "abcd"
+    ]  # fmt: skip
+    results = [p.communicate(timeout=600) for p in procs]
+    for p, (_, err) in zip(procs, results):
+        assert p.returncode == 0, err
+    paths = {out.split()[0] for out, _ in results}
+    assert [out.split()[1] for out, _ in results] == ["True"] * 4  # every path handed back still exists
+    assert len(paths) == 1  # the first commit won; the others returned its file
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*paths, next(folder.glob("*.json")).name])
