@@ -925,3 +925,190 @@ def test_a_fault_run_entry_with_wrongly_typed_or_edited_fields_is_rebuilt_once(t
                 assert faults.run("labels-out-of-range").from_cache  # rebuilt: the next call loads it
     finally:
         faults._run.cache_clear()
+
+
+# -- nonsense arguments: percentages, pixels outside 0–255, truthy flags, a folder as a figure's file -----------
+
+
+def test_a_percentage_given_as_fit_accuracy_is_refused_with_the_fraction(model, tiny) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"Expected fit_accuracy to be an accuracy in \[0, 1\]\. Received: "
+        r"fit_accuracy=95, which looks like a percentage: pass fit_accuracy=0\.95\.",
+    ):
+        explain.accuracy_gap(model, tiny, 95)  # fmt: skip
+    with pytest.raises(ValueError, match=r"Received: fit_accuracy=-0\.1"):
+        explain.accuracy_gap(model, tiny, -0.1)
+
+
+@pytest.mark.parametrize(
+    ("values", "match"),
+    [
+        (np.array([0, -3, 5]), r"Received: -3 at index \(1,\) \(1 of 3 values outside 0–255\)"),
+        (np.array([[0.0, 300.5]]), r"Received: 300\.5 at index \(0, 1\)"),
+        (np.array([1.0, np.nan]), r"Received: nan at index \(1,\)"),
+        (np.int64(256), r"Received: 256 \(1 of 1 values outside 0–255\)"),
+    ],
+)
+def test_normalize_refuses_values_outside_0_255(values, match) -> None:
+    with pytest.raises(DataError, match=r"Expected pixel values 0–255\. " + match + r".*np\.clip\(x, 0, 255\)"):
+        explain.normalize(values)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, x, y: explain.seed_model(compile="no"),
+        lambda m, x, y: explain.load_mnist("sample", download="no"),
+        lambda m, x, y: explain.loss_by_hand(m, x, y, evaluate="yes"),
+        lambda m, x, y: explain.logits_shortcut(m, x, y, evaluate=1),
+        lambda m, x, y: explain.adam_steps(m, x, y, training="False"),
+        lambda m, x, y: explain.faults.run("labels-out-of-range", cache="yes"),
+    ],
+    ids=["seed_model-compile", "load_mnist-download", "loss_by_hand-evaluate", "logits_shortcut-evaluate",
+         "adam_steps-training", "faults.run-cache"],
+)  # fmt: skip
+def test_every_flag_is_a_real_bool(model, batch, call) -> None:
+    x, y = batch
+    with pytest.raises(ValueError, match=r"Expected \w+ to be True or False\. Received: \w+="):
+        call(model, x, y)
+
+
+def test_adam_steps_on_another_loss_says_which_loss_it_explains(model, batch) -> None:
+    k = keras()
+    mse = k.models.clone_model(model)
+    mse.set_weights(model.get_weights())
+    mse.compile(optimizer="adam", loss="mse")
+    x, y = batch
+    with pytest.warns(
+        ExplanationWarning,
+        match=r"compiled with loss='mse', not the tutorial's cross-entropy: the "
+        r"gradients, and so every step and loss below, are those of mse",
+    ):
+        a = explain.adam_steps(mse, x, np.eye(10)[y])  # fmt: skip
+    assert a.loss_name == "mse" and "not the tutorial's cross-entropy" in a.notes[0]
+    assert a.report().blocks[0] == a.notes[0]  # the first thing the report says
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ExplanationWarning)
+        assert explain.adam_steps(model, x, y).notes == ()
+
+
+@pytest.mark.parametrize(
+    ("where", "match"),
+    [
+        ("folder", r"Expected a file to write the figure to, such as .*figure\.png\. Received: .*, which is a folder"),
+        ("/dev/null", r"Expected path to be a regular file or a folder\. Received: /dev/null, a character device"),
+        ("file/digit.png", r"Expected .*file to be a folder for the figure\. Received: .*file, a file"),
+        ("digit.xyz", r"Expected a file name ending in a format matplotlib writes: .*png.*\. Received: digit\.xyz"),
+    ],
+)
+def test_figures_save_refuses_what_is_not_a_figure_file(tmp_path, where, match) -> None:
+    from explain.errors import OutputError
+    from explain.figures.layers import digit
+
+    (tmp_path / "file").write_text("a file")
+    target = where if where.startswith("/") else tmp_path / ("" if where == "folder" else where)
+    with pytest.raises(OutputError, match=match):
+        explain.figures.save(digit(np.eye(28, dtype=np.uint8) * 255, label=1), target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # nothing written, nothing replaced
+
+
+# -- the command line's --out: checked before any work; a failure half-way removes what the command wrote ---------
+
+
+def _no_work(monkeypatch) -> None:
+    """Make any data loading or training fail the test: --out must be refused before it."""
+    import explain.cli.gallery
+    import explain.cli.tour
+
+    def work(*args, **kwargs):
+        raise AssertionError("the command started working before --out was checked")
+
+    for module in (explain.cli.gallery, explain.cli.tour):
+        monkeypatch.setattr(module, "load_mnist", work)
+    monkeypatch.setattr(explain.cli.gallery, "trained", work)
+
+
+@pytest.mark.parametrize("command", ["tour", "figures"])
+@pytest.mark.parametrize(
+    ("setup", "says"),
+    [
+        ("a file", r"Expected --out to be a folder for the files this command writes\. Received: .*out, which is a "
+                   r"file"),
+        ("read-only", r"Expected --out to be a folder this command can write to\. Received: .*out, where .* refuses a "
+                      r"new file \(Permission denied\)"),
+        ("full disk", r"Expected at least 10\.0 MB free for the files this command writes to .*out\. Received: 0\.0 MB "
+                      r"free on that disk"),
+        ("device", r"Expected --out to be a folder for the files this command writes\. Received: /dev/null, a "
+                   r"character device"),
+    ],
+)  # fmt: skip
+def test_out_is_checked_before_any_work(tmp_path, monkeypatch, capsys, command, setup, says) -> None:
+    import errno
+    import shutil
+
+    import explain.cli.output as output
+    from explain.cli.main import main
+
+    _no_work(monkeypatch)
+    out = tmp_path / "out"
+    if setup == "a file":
+        out.write_text("not a folder")
+    elif setup == "read-only":  # as a folder mode 0555 (simulated: the tests may run as root, whom modes do not stop)
+
+        def refuse(*args, **kwargs):
+            raise PermissionError(errno.EACCES, "Permission denied")
+
+        monkeypatch.setattr(output.tempfile, "mkstemp", refuse)
+    elif setup == "full disk":
+        monkeypatch.setattr(output.shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(10**9, 10**9, 0))
+    elif setup == "device":
+        out = "/dev/null"
+    assert main([command, "--data", "sample", "--epochs", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("explain: error: Expected") and "Traceback" not in err
+    assert __import__("re").search(says, err), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["out"] if setup == "a file" else [])
+
+
+def _disk_fills_at(monkeypatch, n: int) -> None:
+    """figures.save raises ENOSPC from its ``n``-th call on, after writing part of the file (as a full disk does)."""
+    import errno
+
+    import explain.cli.output as output
+
+    real, calls = output.figures.save, []
+
+    def save(fig, path, **kwargs):
+        calls.append(path)
+        if len(calls) >= n:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(fig, path, **kwargs)
+
+    monkeypatch.setattr(output.figures, "save", save)
+
+
+def test_a_tour_that_fails_half_way_removes_what_it_wrote(tmp_path, monkeypatch, capsys) -> None:
+    from explain.cli.main import main
+
+    _disk_fills_at(monkeypatch, 3)  # two figures written, the third fails (before any training)
+    out = tmp_path / "new" / "tour"
+    assert main(["tour", "--data", "sample", "--epochs", "1", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "explain: error: could not finish: [Errno 28] No space left on device" in err
+    assert "The files this command wrote were removed." in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # not the two figures, not the folders it created
+
+
+def test_figures_that_fail_half_way_remove_what_they_wrote_and_keep_what_was_there(tmp_path, monkeypatch,
+                                                                                   trained_sample) -> None:  # fmt: skip
+    import errno
+
+    out = tmp_path / "slides"
+    out.mkdir()
+    (out / "notes.txt").write_text("the user's own file")
+    _disk_fills_at(monkeypatch, 5)
+    with pytest.raises(OSError, match="No space left") as info:
+        explain.write_figures(out, data="sample", epochs=1, echo=lambda s: None)
+    assert info.value.errno == errno.ENOSPC
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]  # four figures written, then removed

@@ -170,8 +170,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DataError, InputError, ModelError, LayerNotFoundError, ValueError) as e:
         print(f"explain: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # a disk that fills up, a folder that turns read-only, mid-way
+        cleaned = " The files this command wrote were removed." if args.command in ("tour", "figures") else ""
+        print(f"explain: error: could not finish: {e}.{cleaned}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print("\nexplain: interrupted; files already written are complete, nothing half-written.", file=sys.stderr)
+        done = (
+            "the files this command wrote were removed"
+            if args.command in ("tour", "figures")
+            else "files already written are complete, nothing half-written"
+        )
+        print(f"\nexplain: interrupted; {done}.", file=sys.stderr)
         return 130
     return 0
 

@@ -230,6 +230,7 @@ def load_mnist(source: str | os.PathLike[str] = "auto", *, download: bool = True
             f"Expected source to be 'auto', 'sample', 'keras' or a path. Received: {short_repr(source)}."
             + source_hint(source)
         )
+    download = checks.flag("download", download)
     src = os.fspath(source)
     if src == "sample":
         return _sample_dataset()
@@ -320,6 +321,7 @@ def load_fashion_mnist(source: str | os.PathLike[str] = "auto", *, download: boo
             f"Expected source to be 'auto', 'debian', 'keras' or a path. Received: {short_repr(source)}."
             + source_hint(source)
         )
+    download = checks.flag("download", download)
     src = os.fspath(source)
     name, classes = "fashion_mnist", FASHION_CLASSES
     if src not in ("auto", "debian", "keras"):
