@@ -319,7 +319,9 @@ def path_kind(p: Path) -> str:
     return next((what for test, what in _SPECIAL if test(st.st_mode)), "neither a file nor a folder")
 
 
-def not_special(p: Path, *, name: str = "path", error: type[Exception] = ValueError) -> str:
+def not_special(
+    p: Path, *, name: str = "path", error: type[Exception] = ValueError, expected: str = "a regular file or a folder"
+) -> str:
     """`path_kind` of ``p`` if it is a file, a folder or missing; ``error`` for a pipe, a device or a socket.
 
     explain never opens those: reading a FIFO blocks until another process writes
@@ -341,7 +343,7 @@ explain never reads pipes or devices (they can block forever or never end): save
             f"permissions and those of the folders above it."
         )
     raise error(
-        f"Expected {name} to be a regular file or a folder. Received: {p}, {kind}. explain never reads pipes or "
+        f"Expected {name} to be {expected}. Received: {p}, {kind}. explain never reads pipes or "
         f"devices (they can block forever or never end): save the data to a file first."
     )
 

@@ -85,6 +85,8 @@ def _read_npz_from(fh: io.BufferedReader, path: Path) -> dict[str, np.ndarray]:
             _check_members(f, path)
             # Absent keys are caught by validate_arrays, which lists what the file holds.
             return {k: (f[k] if k in SPLITS else np.empty(0)) for k in f.files}
+        except DataError:  # _check_members says what is wrong itself
+            raise
         except ValueError as e:
             if "pickle" in str(e):
                 raise DataError(

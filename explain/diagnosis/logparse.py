@@ -289,12 +289,11 @@ def read_log_file(path: str | os.PathLike[str]) -> bytes:
         >>> read_log_file("/dev/zero")
         Traceback (most recent call last):
         ...
-        explain.errors.LogError: Expected the log to be a regular file or a folder. Received: /dev/zero, a \
-character device. explain never reads pipes or devices (they can block forever or never end): save the data to a \
-file first.
+        explain.errors.LogError: Expected the log to be a regular file. Received: /dev/zero, a character device. \
+explain never reads pipes or devices (they can block forever or never end): save the data to a file first.
     """
     p = checks.path(path, name="the log", error=LogError)
-    kind = checks.not_special(p, name="the log", error=LogError)
+    kind = checks.not_special(p, name="the log", error=LogError, expected="a regular file")
     if kind != "file":
         what = "does not exist" if kind == "missing" else "is a folder"
         raise LogError(f"Expected a readable log file. Received: {p}, which {what}.")
