@@ -1112,3 +1112,58 @@ def test_figures_that_fail_half_way_remove_what_they_wrote_and_keep_what_was_the
         explain.write_figures(out, data="sample", epochs=1, echo=lambda s: None)
     assert info.value.errno == errno.ENOSPC
     assert [p.name for p in out.iterdir()] == ["notes.txt"]  # four figures written, then removed
+
+
+def test_an_atomic_write_never_replaces_a_device_or_a_folder(tmp_path) -> None:
+    import os
+
+    from explain._core.files import atomic_write_bytes
+
+    for target in ("/dev/null", tmp_path):
+        with pytest.raises(OSError, match="Not a regular file, so not replaced"):
+            atomic_write_bytes(target, b"x")
+    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null") and tmp_path.is_dir()
+    assert list(tmp_path.iterdir()) == []  # and no temporary file left
+
+
+def test_a_log_on_standard_input_is_read_up_to_the_limit(monkeypatch, capsys) -> None:
+    import io
+    import sys
+
+    import explain.cli.diagnose as cli_diagnose
+    from explain.cli.main import main
+
+    monkeypatch.setattr(cli_diagnose, "MAX_LOG_BYTES", 100)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"Epoch 1/1\n" * 50)))
+    assert main(["diagnose", "-"]) == 2
+    assert "Expected a log of at most 0 MB on standard input. Received: more." in capsys.readouterr().err
+
+
+def test_a_really_read_only_out_folder_is_refused_before_any_work(tmp_path) -> None:
+    # A folder mode 0555. Root ignores modes, so as root the child gives up that capability (util-linux's setpriv).
+    import os
+    import pathlib
+    import shutil
+    import subprocess
+    import sys
+
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv: cannot make a folder read-only for this process")
+        drop = "-dac_override,-dac_read_search"
+        prefix = ["setpriv", f"--inh-caps={drop}", f"--bounding-set={drop}", "--"]
+    folder = tmp_path / "slides"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "explain", "figures", "--data", "sample", "--out", str(folder / "new")],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "PYTHONPATH": str(pathlib.Path(explain.__file__).parents[1])},
+        )  # fmt: skip
+    finally:
+        folder.chmod(0o755)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"Received: {folder / 'new'}, where {folder} refuses a new file (Permission denied)" in proc.stderr
+    assert list(folder.iterdir()) == []

@@ -53,6 +53,8 @@ def _text_hint(value: Any) -> str:
             number = float(value)
         except ValueError:
             return ""
+        if not (math.isfinite(number) and abs(number) < 1e15):  # 'nan', '1e400': no number to suggest
+            return ""
         shown = int(number) if number.is_integer() else number
         return f" (text, not a number: pass {shown!r})"
     return ""

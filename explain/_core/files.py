@@ -24,8 +24,12 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
 
     The bytes go to a temporary file in the same folder, are flushed to disk,
     and the temporary file is renamed over ``path`` (atomic on POSIX and Windows).
+    Only a regular file is ever replaced: a folder, a device (``/dev/null``) or a
+    FIFO at ``path`` is an OSError, not renamed over.
     """
     path = Path(path)
+    if os.path.lexists(path) and not os.path.isfile(path):
+        raise OSError(errno.EINVAL, "Not a regular file, so not replaced", os.fspath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path.name), suffix=".tmp")
     try:

@@ -148,6 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["EXPLAIN_VERBOSE"] = "1"
 
     try:
+        if args.command in ("tour", "figures"):
+            from explain.cli.output import check_out
+
+            check_out(args.out)  # before TensorFlow is even imported: a bad --out costs no wait
         if args.command == "tour":
             from explain.cli.tour import run_tour
 
