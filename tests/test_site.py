@@ -24,6 +24,8 @@ from urllib.parse import urljoin, urlparse
 import pytest
 from test_docs import Build, build_site, pages, require, shows_a_traceback
 
+pytestmark = pytest.mark.slow  # builds the site or starts a kernel: minutes
+
 CHROMIUM = Path(os.environ.get("EXPLAIN_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 

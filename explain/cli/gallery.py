@@ -2,7 +2,8 @@
 
 For slides: the digit and its pixels, each layer's explanation for that digit
 (untrained and trained), the training curves, the confusion matrix, the most
-confident mistakes, per-class accuracy and what first-layer units look for.
+confident mistakes, per-class accuracy, what first-layer units look for, and
+the digit drawn dark on white prepared as MNIST prepared its digits.
 `teaching_figures` lists them (drawn on demand), `write_figures` saves them as
 PNG files (``explain figures --out DIR``), and the docs' Teaching figures page
 shows them. The trained model comes from the cache (`explain.trained`), so a
@@ -21,6 +22,7 @@ from explain import figures
 from explain._core import checks
 from explain.cli.output import OutputFolder
 from explain.data.dataset import Dataset
+from explain.data.digit import prepare_digit
 from explain.data.scaling import normalize
 from explain.data.sources import load_mnist
 from explain.evaluation.evaluate import evaluate
@@ -79,7 +81,7 @@ def teaching_figures(
         index: which test image the layer figures follow.
 
     Returns:
-        The `TeachingFigure`\\ s, the digit first, what first-layer units look for last.
+        The `TeachingFigure`\\ s, the digit first, its preparation (`explain.prepare_digit`) last.
 
     Raises:
         ValueError: ``index`` is not a position in the test split.
@@ -148,6 +150,9 @@ def _figures(ds: Dataset, epochs: int, seed: int, index: int) -> tuple[list[Teac
         TeachingFigure("unit_weights.png", "what first-layer units look for: their 784 weights as 28 × 28 images",
                        "figures.unit_weights(trained_model.get_layer('dense').get_weights()[0])", "dense.md",
                        lambda: figures.unit_weights(t.model.get_layer("dense").get_weights()[0])),
+        TeachingFigure("digit_steps.png", "the digit drawn dark on white, made into what MNIST made, step by step",
+                       f"figures.digit_steps(explain.prepare_digit(255 - x_test[{index}]))", "draw.md",
+                       lambda: figures.digit_steps(prepare_digit(255 - raw))),
     ]  # fmt: skip
     return figs, t
 

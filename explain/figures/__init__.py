@@ -8,6 +8,7 @@ One function per picture the Hello World needs:
 - `dense_histograms`: ``z = x·W + b`` and the activation, as two histograms;
 - `dropout_mask`: Keras's real Dropout mask, with the layer's input and output;
 - `softmax_bars`: the ten logits and the ten probabilities softmax makes of them;
+- `digit_steps`: a picture of a digit becoming MNIST's 28 × 28 image, step by step (`explain.prepare_digit`);
 - `training_curves`: loss and accuracy per epoch from ``model.fit(...).history``;
 - the training and evaluation figures: `confusion_matrix`, `class_examples`, `mistakes_gallery`,
   `unit_weights`, `activation_histograms`, `per_class_accuracy`;
@@ -26,7 +27,8 @@ it, Jupyter shows only ``<Figure size …>``); elsewhere, `save` it.
 from explain.figures._style import grid_shape
 from explain.figures.evaluation import class_examples, confusion_matrix, mistakes_gallery, per_class_accuracy
 from explain.figures.layers import dense_histograms, digit, dropout_mask, flatten_strip, pixel_values, softmax_bars
-from explain.figures.save import save
+from explain.figures.preparation import digit_steps
+from explain.figures.saving import save
 from explain.figures.training import activation_histograms, training_curves, unit_weights
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "confusion_matrix",
     "dense_histograms",
     "digit",
+    "digit_steps",
     "dropout_mask",
     "flatten_strip",
     "grid_shape",

@@ -7,24 +7,25 @@ the test split, and saves the model with its history.
 
 An entry is two files: ``<key>-<sha>.keras`` (the model; its name carries the
 first hex digits of its own SHA-256, so it never changes once written) and
-``<key>.json`` (settings, history, test scores and that file's name and full
-SHA-256, and a SHA-256 of the JSON's own content). Both are written to a
-temporary file and renamed into place, the JSON last, so a crash or Ctrl-C
-never leaves an entry that is later read half written; a model file whose
-checksum does not match, or metadata that is edited, out of range or not what
-explain wrote, is ignored with a warning and rebuilt. Temporary files carry
-their writer's process id: one left by a process that died is removed at the
-next save. Models load with Keras's ``safe_mode=True`` (no arbitrary code;
-nothing is unpickled). Processes that fill the same entry at once all succeed:
-the commits take turns under a lock on the folder itself (``flock``, where the
-platform has it), the first commit wins and the others return its model file,
-so a ``Trained.path`` once returned is not removed by a later commit. A full
-or read-only disk, or a cache location that is no folder (a file,
-``/dev/null``, ``''``), costs the cache, not the model: ``trained`` warns,
-naming where the model was not saved, and returns the model it trained. The folder is
-``$EXPLAIN_CACHE`` or the platform's cache folder (``~/.cache/explain`` on
-Linux, ``~/Library/Caches/explain`` on macOS, ``%LOCALAPPDATA%\\explain\\Cache``
-on Windows).
+``<key>.json`` (settings, history, test scores, the recorded
+`explain.TrainingRun` as exact JSON (`explain.fit.runfile`), that file's name
+and full SHA-256, and a SHA-256 of the JSON's own content). Both are written
+to a temporary file and renamed into place, the JSON last, so a crash or
+Ctrl-C never leaves an entry that is later read half written; a model file
+whose checksum does not match, or metadata that is edited, out of range or not
+what explain wrote, is ignored with a warning and rebuilt. Temporary files
+carry their writer's process id: one left by a process that died is removed
+at the next save. Models load with Keras's ``safe_mode=True`` (no arbitrary
+code; nothing is unpickled). Processes that fill the same entry at once all
+succeed: the commits take turns under a lock on the folder itself (``flock``,
+where the platform has it), the first commit wins and the others return its
+model file, so a ``Trained.path`` once returned is not removed by a later
+commit. A full or read-only disk, or a cache location that is no folder (a
+file, ``/dev/null``, ``''``), costs the cache, not the model: ``trained``
+warns, naming where the model was not saved, and returns the model it trained.
+The folder is ``$EXPLAIN_CACHE`` or the platform's cache folder
+(``~/.cache/explain`` on Linux, ``~/Library/Caches/explain`` on macOS,
+``%LOCALAPPDATA%\\explain\\Cache`` on Windows).
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ from explain.data.dataset import Dataset
 from explain.data.scaling import normalize
 from explain.data.sources import load_mnist
 from explain.errors import CacheWarning
+from explain.fit.run import TrainingRun
+from explain.fit.runfile import run_from_dict, run_to_dict
 from explain.fit.train import train
 from explain.model import seed_model
 
@@ -80,6 +83,8 @@ class Trained:
         from_cache: whether the model was loaded rather than trained.
         path: the model file, or ``None`` when it could not be saved. It stays valid: a later commit of the
             same entry by another process keeps this file (the first commit wins).
+        run: what `explain.train` recorded while training (steps, snapshots, seconds), or ``None`` for an
+            entry cached before explain kept runs.
 
     Examples:
         >>> import explain
@@ -96,6 +101,7 @@ class Trained:
     key: str
     from_cache: bool
     path: Path | None
+    run: TrainingRun | None = None
 
     def __repr__(self) -> str:
         how = "from cache" if self.from_cache else "trained now"
@@ -134,21 +140,35 @@ def _check_meta(meta: Any, key: str, settings: dict[str, Any] | None = None) -> 
     for field in ("test_loss", "test_accuracy"):
         if not number(meta.get(field)):
             raise ValueError(f"its {field} is missing or not a number")
-    if sorted(history) != ["accuracy", "loss"]:
-        raise ValueError(f"its training history holds {sorted(history)}, not ['accuracy', 'loss']")
+    expected = ["accuracy", "loss"] + (["val_accuracy", "val_loss"] if meta.get("validation_split") else [])
+    if sorted(history) != expected:
+        raise ValueError(f"its training history holds {sorted(history)}, not {expected}")
     epochs = meta.get("epochs")
     if any(len(v) != epochs for v in history.values()):
         raise ValueError(f"its training history does not have one value per epoch ({epochs!r})")
-    accuracies = [*history["accuracy"], meta["test_accuracy"]]
+    accuracies = [a for k, v in history.items() if k.endswith("accuracy") for a in v] + [meta["test_accuracy"]]
     if not all(0 <= a <= 1 for a in accuracies):
         raise ValueError("an accuracy in it is not a fraction in [0, 1]")
-    if not all(v >= 0 for v in [*history["loss"], meta["test_loss"]]):
+    losses = [x for k, v in history.items() if k.endswith("loss") for x in v] + [meta["test_loss"]]
+    if not all(x >= 0 for x in losses):
         raise ValueError("a loss in it is negative, which a cross-entropy never is")
+    if meta.get("run") is not None and not isinstance(meta["run"], dict):
+        raise ValueError("its recorded run is not a JSON object")
     if settings is not None and any(meta.get(k) != v for k, v in settings.items()):
         wrong = next(k for k, v in settings.items() if meta.get(k) != v)
         raise ValueError(f"its {wrong} is {meta.get(wrong)!r}, not {settings[wrong]!r}: it belongs to another entry")
     check_seal(meta)
     return meta
+
+
+def _run_of(meta: dict[str, Any]) -> TrainingRun | None:
+    """The recorded run in ``meta`` (None for entries from before runs were kept); a ValueError if it is damaged."""
+    if meta.get("run") is None:
+        return None
+    try:
+        return run_from_dict(meta["run"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"its recorded run is damaged ({type(e).__name__}: {e})") from e
 
 
 def _load(
@@ -172,6 +192,7 @@ def _load(
                 raise ValueError(f"its model file {model_path.name} is missing")
             if file_sha256(model_path) != meta["model_sha256"]:
                 raise ValueError(f"{model_path.name} does not match its checksum: truncated or changed")
+            _run_of(meta)  # a damaged run makes the entry damaged, before the model is loaded
             model = keras().models.load_model(model_path, safe_mode=True)
             damaged.clear()
         except FileNotFoundError:  # removed between the check and the read: as if never there
@@ -261,7 +282,10 @@ def trained(
     hidden_units: int = 512,
     dropout_rate: float = 0.2,
     activation: str = "relu",
+    output: str = "softmax",
     batch_size: int = 32,
+    validation_split: float = 0.0,
+    record_every: int = 100,
     cache: bool | str | os.PathLike[str] = True,
 ) -> Trained:
     """The Hello World model trained with these settings, from the cache or trained now.
@@ -273,7 +297,10 @@ def trained(
         hidden_units: width of the hidden layer (512).
         dropout_rate: Dropout's rate (0.2).
         activation: the hidden layer's activation (``"relu"``).
+        output: ``"softmax"`` (the classic tutorial) or ``"logits"`` (today's quickstart; see `explain.seed_model`).
         batch_size: images per step (32).
+        validation_split: share of the training images held out for validation (0: none, as the tutorial).
+        record_every: the recorded run's running loss and accuracy every this many steps (see `explain.train`).
         cache: ``True`` for `cache_dir`, a folder, or ``False`` to always train.
 
     Returns:
@@ -292,6 +319,8 @@ def trained(
         >>> t = explain.trained("sample", epochs=1)  # trains once, then loads in seconds
         >>> t.model.count_params(), t.test_accuracy > 0.85
         (407050, True)
+        >>> t.run.steps_per_epoch, [s.epoch for s in t.run.snapshots]  # what explain.train recorded, kept too
+        (188, [0, 1])
     """
     # Every setting is checked, and NumPy scalars made plain numbers, before the data is loaded or the key
     # computed: np.int64(512) would not go into JSON, '512' would only fail deep inside Keras.
@@ -303,6 +332,9 @@ def trained(
     hidden_units = checks.positive_int("hidden_units", hidden_units)
     dropout_rate = checks.unit_interval("dropout_rate", dropout_rate)
     activation = checks.name_text("activation", activation, example="'relu'")
+    output = checks.model_output(output)
+    validation_split = checks.unit_interval("validation_split", validation_split)
+    record_every = checks.positive_int("record_every", record_every)
     if not isinstance(cache, (bool, str, bytes, os.PathLike)):
         raise ValueError(f"Expected cache to be True, False or a folder. Received: cache={cache!r}")
     folder = cache_folder(cache)  # None, with a warning that names it, where nothing can be cached
@@ -312,20 +344,31 @@ def trained(
         "hidden_units": hidden_units, "dropout_rate": dropout_rate, "activation": activation,
         "batch_size": batch_size, **cache_versions(),
     }  # fmt: skip
+    # Settings added later enter the key only when they differ from the tutorial's, so entries cached before
+    # they existed keep their keys (a warm cache stays warm).
+    extra = {"output": (output, "softmax"), "validation_split": (validation_split, 0.0),
+             "record_every": (record_every, 100)}  # fmt: skip
+    settings.update({name: value for name, (value, default) in extra.items() if value != default})
     key = settings_key(settings)
     if folder is not None:
         damaged: set[str] = set()
         found = _load(folder, key, settings, damaged)
         if found is not None:
             model, meta, path = found
-            return Trained(model, meta["history"], meta["test_loss"], meta["test_accuracy"], settings, key, True, path)
+            return Trained(
+                model, meta["history"], meta["test_loss"], meta["test_accuracy"], settings, key, True, path,
+                _run_of(meta),
+            )  # fmt: skip
 
-    model = seed_model(seed, hidden_units=hidden_units, dropout_rate=dropout_rate, activation=activation)
-    run = train(model, ds, epochs=epochs, batch_size=batch_size, seed=seed)
+    model = seed_model(seed, hidden_units=hidden_units, dropout_rate=dropout_rate, activation=activation, output=output)
+    run = train(
+        model, ds, epochs=epochs, batch_size=batch_size, seed=seed, validation_split=validation_split,
+        record_every=record_every,
+    )  # fmt: skip
     scores = model.evaluate(normalize(ds.x_test), ds.y_test, verbose=0, return_dict=True)
     meta = {
         **settings, "history": run.history, "test_loss": float(scores["loss"]),
-        "test_accuracy": float(scores["accuracy"]), "data_source": ds.source,
+        "test_accuracy": float(scores["accuracy"]), "data_source": ds.source, "run": run_to_dict(run),
     }  # fmt: skip
     path = None
     if folder is not None:
@@ -340,7 +383,7 @@ def trained(
                 CacheWarning,
                 stacklevel=2,
             )
-    return Trained(model, run.history, meta["test_loss"], meta["test_accuracy"], settings, key, False, path)
+    return Trained(model, run.history, meta["test_loss"], meta["test_accuracy"], settings, key, False, path, run)
 
 
 def trained_model(data: Dataset | str = "auto", **kwargs: Any) -> Any:
