@@ -112,7 +112,10 @@ _EXPORTS = {
     "ModelError": "explain.errors",
     "LayerNotFoundError": "explain.errors",
     "LogError": "explain.errors",
+    "OutputError": "explain.errors",
     "PixelScaleWarning": "explain.errors",
+    "CacheWarning": "explain.errors",
+    "ExplanationWarning": "explain.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

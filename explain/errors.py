@@ -49,3 +49,23 @@ class LogError(ValueError):
 
 class PixelScaleWarning(UserWarning):
     """Input values look like raw 0–255 pixels given to a model that expects [0, 1]."""
+
+
+class OutputError(ValueError):
+    """A file or folder explain was asked to write to cannot take it.
+
+    A file where a folder is expected (or a folder where a file is), a read-only folder, not enough free space.
+    """
+
+
+class CacheWarning(UserWarning):
+    """The cache could not be used: the result is still returned, but not kept (the message says where not)."""
+
+
+class ExplanationWarning(UserWarning):
+    """An explanation was computed, but its numbers cannot be taken at face value.
+
+    For example: the model's weights changed while it was being explained (another thread trains it),
+    the model is compiled with another loss than the one explained, values overflowed to inf or NaN,
+    or the model rescales its own inputs and the input looks scaled already.
+    """

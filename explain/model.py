@@ -75,6 +75,7 @@ def seed_model(
         (101770, 'linear', True)
     """
     seed = checks.seed(seed)
+    compile = checks.flag("compile", compile)
     hidden_units = checks.positive_int("hidden_units", hidden_units)
     dropout_rate = checks.unit_interval("dropout_rate", dropout_rate)
     output = checks.model_output(output)

@@ -20,7 +20,7 @@ from explain.compile.adam_steps import adam_steps
 from explain.compile.loss import loss_by_hand
 from explain.compile.shortcut import logits_shortcut
 from explain.compile.sparse import sparse_vs_categorical
-from explain.errors import DataError, InputError, ModelError
+from explain.errors import DataError, ExplanationWarning, InputError, ModelError
 
 N = 8
 
@@ -299,3 +299,872 @@ def test_ctrl_c_during_training_says_what_state_the_model_is_in(tiny, monkeypatc
     monkeypatch.undo()
     run = explain.train(explain.seed_model(), tiny, epochs=1)  # the next call trains normally
     assert len(run.history["loss"]) == 1
+
+
+# == Issue #14, "Hard to break": hostile inputs, by class ====================================================
+#
+# Each class of the adversarial run has its tests here; the docs page docs/bad-input.md shows the messages.
+# Deep tracebacks -> a clear error; silent wrong answers -> an error, a warning or a note in the result;
+# nonsense arguments -> refused; resource exhaustion -> bounded work (tests/test_logparse.py, tests/test_idx.py).
+
+
+# -- deep tracebacks where a clear message was possible: the forward explainers ---------------------------------
+
+
+def _sequential(*layers, shape=(28, 28)):
+    k = keras()
+    return k.Sequential([k.Input(shape), *layers])
+
+
+def test_dropout_with_rate_zero_says_there_is_nothing_to_explain(image) -> None:
+    k = keras()
+    m = _sequential(k.layers.Flatten(), k.layers.Dense(8, activation="relu"), k.layers.Dropout(0.0),
+                    k.layers.Dense(10, activation="softmax"))  # fmt: skip
+    with pytest.raises(ModelError, match=r"Expected a Dropout layer that drops something\. Received: layer "
+                                         r"'dropout\w*' with rate=0.*Dropout\(0\.2\)"):  # fmt: skip
+        explain.dropout(m, image)
+
+
+def test_dropout_without_a_seed_draws_afresh_and_keeps_the_seed_it_drew(model, image) -> None:
+    # trace(training=True) takes seed=None; dropout does too, and its result says which seed it drew.
+    a, b = explain.dropout(model, image, seed=None, draws=20), explain.dropout(model, image, seed=None, draws=20)
+    assert a.seed != b.seed
+    again = explain.dropout(model, image, seed=a.seed, draws=20)
+    np.testing.assert_array_equal(again.mask, a.mask)
+
+
+@pytest.mark.parametrize("fn", ["dense", "flatten", "softmax", "dropout"])
+@pytest.mark.parametrize(
+    ("index", "match"),
+    [
+        (1.0, r"Expected index to be a whole number\. Received: index=1\.0, a float: pass index=1\."),
+        ("1", r"Expected index to be a whole number\. Received: index='1', text: pass index=1\."),
+        (True, r"Expected index to be a whole number\. Received: index=True"),
+        (3, r"Expected index in \[0, 3\) for the batch\. Received: index=3\."),
+    ],
+)
+def test_a_bad_index_is_refused_by_every_explainer(model, image, fn, index, match) -> None:
+    with pytest.raises(IndexError, match=match):
+        getattr(explain, fn)(model, np.stack([image] * 3), index=index)
+
+
+def test_a_layer_named_like_the_input_is_refused_before_it_mixes_up_two_steps(image) -> None:
+    k = keras()
+    m = _sequential(k.layers.Flatten(name="input"), k.layers.Dense(10, activation="softmax"))
+    with pytest.raises(ModelError, match=r"Expected every layer of model '\w+' to have its own name, apart from "
+                                         r"the input's \('input'\)\. Received: layer 'input' \(Flatten\).*"
+                                         r"name='input_1'"):  # fmt: skip
+        explain.dense(m, image)
+
+
+def test_a_shared_layer_is_refused_instead_of_traced_as_one_step() -> None:
+    k = keras()
+    inputs = k.Input((16,))
+    shared = k.layers.Dense(16, activation="relu", name="shared")
+    m = k.Model(inputs, k.layers.Dense(3)(shared(shared(inputs))))
+    with pytest.raises(ModelError, match=r"Expected each layer of model '\w+' to be used once\. Received: layer "
+                                         r"'shared' is called 2 times"):  # fmt: skip
+        explain.trace(m, np.ones(16, "float32"))
+
+
+@pytest.mark.parametrize("fn", ["train", "evaluate"])
+@pytest.mark.parametrize("loss", ["mse", "binary_crossentropy", "MeanAbsoluteError"])
+def test_a_loss_that_takes_no_integer_labels_is_refused_before_fit(tiny, fn, loss) -> None:
+    k = keras()
+    m = _compiled(k.layers.Flatten(), k.layers.Dense(10, activation="softmax"),
+                  loss=getattr(k.losses, loss)() if loss[0].isupper() else loss)  # fmt: skip
+    run = (lambda: explain.train(m, tiny, epochs=1)) if fn == "train" else (lambda: explain.evaluate(m, tiny))
+    with pytest.raises(ModelError, match=r"Expected a model compiled with a loss that takes one integer label per "
+                                         r"image.*Received: loss='\w+', which compares the model's 10 outputs.*"
+                                         r"loss='sparse_categorical_crossentropy'"):  # fmt: skip
+        run()
+
+
+# -- silent wrong answers: pixel values, rescaling models, training flags, weights changing mid-call -----------
+
+
+def test_values_too_large_for_float32_are_refused(model, image) -> None:
+    x = image.astype(np.float64)
+    x[5, 5] = 1e300
+    with pytest.raises(InputError, match=r"Expected values that fit in float32.*Received: 1e\+300 at index "
+                                         r"\(5, 5\), which would become inf"):  # fmt: skip
+        explain.trace(model, x)
+
+
+def test_values_that_overflow_inside_the_model_are_said_not_silently_returned(model, image) -> None:
+    x = image.copy()
+    x[4:8] = 3e38  # float32 values, but x·W overflows
+    with pytest.warns(explain.PixelScaleWarning, match=r"far outside any pixel scale"), \
+            pytest.warns(ExplanationWarning, match=r"Layer 'dense' produced \d+ infinite or NaN value"):  # fmt: skip
+        t = explain.trace(model, x)
+    assert any("float32 overflowed" in note for note in t.notes)
+    assert "float32 overflowed" in t.to_markdown()
+
+
+def test_a_model_that_rescales_its_own_inputs_warns_when_they_are_scaled_twice(sample, image) -> None:
+    k = keras()
+    m = _sequential(k.layers.Rescaling(1 / 255), k.layers.Flatten(), k.layers.Dense(10, activation="softmax"))
+    with pytest.warns(explain.PixelScaleWarning, match=r"rescales its own inputs \(its first layer, 'rescaling\w*', "
+                                                       r"computes x · 0\.003922.*scaled twice"):  # fmt: skip
+        explain.trace(m, image)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = explain.trace(m, sample.x_test[0])  # raw pixels: what this model expects
+    assert any("expects raw 0–255 pixels" in note for note in t.notes)
+
+
+def test_a_normalization_layer_adapted_on_raw_pixels_expects_raw_pixels(sample, image) -> None:
+    k = keras()
+    norm = k.layers.Normalization(axis=None)
+    norm.adapt(sample.x_train[:200].astype("float32"))
+    m = _sequential(norm, k.layers.Flatten(), k.layers.Dense(10, activation="softmax"))
+    with pytest.warns(explain.PixelScaleWarning, match=r"scaled twice"):
+        explain.trace(m, image)
+
+
+@pytest.mark.parametrize("value", ["no", "False", 1, 0.5, None])
+def test_training_must_be_true_or_false(model, image, value) -> None:
+    with pytest.raises(ValueError, match=r"Expected training to be True or False\. Received: training="):
+        explain.trace(model, image, training=value)
+    with pytest.raises(ValueError, match=r"Expected from_logits to be True or False"):
+        explain.softmax(model, image, from_logits=value)
+
+
+def test_weights_that_change_during_the_call_are_reported_not_blamed_on_the_layer(image, monkeypatch) -> None:
+    from explain.forward.capture import Capture
+
+    model = explain.seed_model()
+    kernel = model.get_layer("dense").kernel
+    real = Capture.call
+
+    def call_then_train(self, batch, training):
+        out = real(self, batch, training)
+        kernel.assign(kernel.value + 0.01)  # another thread's optimizer step lands just after the pass
+        return out
+
+    monkeypatch.setattr(Capture, "call", call_then_train)
+    with pytest.warns(ExplanationWarning, match=r"weights of layer 'dense' changed while it ran"):
+        d = explain.dense(model, image)
+    assert d.max_abs_diff > 1e-3  # the recomputation used the new weights: not the layer's error, and it says so
+    assert "changed while it ran" in d.notes[0] and "changed while it ran" in d.to_markdown()
+    monkeypatch.undo()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        calm = explain.dense(model, image)
+    assert calm.notes == () and calm.max_abs_diff < 1e-5
+
+
+@pytest.mark.slow
+def test_explaining_a_model_while_another_thread_trains_it_never_blames_the_layer(sample, image) -> None:
+    import threading
+
+    model = explain.seed_model()
+    x, y = explain.normalize(sample.x_train[:2000]), sample.y_train[:2000]
+    done = threading.Event()
+
+    def fit() -> None:
+        model.fit(x, y, epochs=3, batch_size=32, verbose=0)
+        done.set()
+
+    thread = threading.Thread(target=fit)
+    thread.start()
+    results = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExplanationWarning)
+        while not done.is_set():
+            results.append(explain.dense(model, image))
+    thread.join()
+    assert results
+    # Every explanation either matches Keras to float32 rounding or says that the weights changed under it.
+    assert all(r.max_abs_diff < 1e-4 or r.notes for r in results)
+
+
+# -- property-based: every input check returns a value of the right kind or raises its own error, nothing else --
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+from explain._core import checks  # noqa: E402
+
+ANYTHING = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
+    st.binary(max_size=10), st.lists(st.integers(), max_size=3), st.just(np.int64(3)), st.just(np.float32(0.5)),
+    st.just(np.bool_(True)),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=ANYTHING)
+def test_flag_takes_the_two_booleans_only(value) -> None:
+    if isinstance(value, (bool, np.bool_)):
+        assert checks.flag("training", value) is bool(value)
+    else:
+        with pytest.raises(ValueError, match=r"^Expected training to be True or False\. Received: training="):
+            checks.flag("training", value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=ANYTHING, n=st.integers(1, 50))
+def test_index_is_a_whole_number_in_range_or_an_index_error(value, n) -> None:
+    try:
+        i = checks.index("index", value, n)
+    except IndexError as e:
+        assert str(e).startswith("Expected index")
+        assert not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and -n <= value < n)
+    else:
+        assert type(i) is int and -n <= i < n and i == value
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=ANYTHING)
+def test_fraction_is_a_real_number_in_0_1_and_a_percentage_is_named(value) -> None:
+    try:
+        f = checks.fraction("fit_accuracy", value)
+    except ValueError as e:
+        assert str(e).startswith("Expected fit_accuracy to be a fraction in [0, 1]. Received:")
+        real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+        if real and 1 < value <= 100:
+            assert "looks like a percentage" in str(e)
+    else:
+        assert type(f) is float and 0 <= f <= 1
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=st.one_of(ANYTHING, st.text(min_size=250, max_size=6000), st.from_regex(r"~[a-z]{1,12}(/[a-z]{0,5})?")))
+def test_a_path_is_a_path_or_a_value_error(value) -> None:
+    try:
+        p = checks.path(value, name="source")
+    except ValueError as e:
+        assert str(e).startswith("Expected") and "source" in str(e).split("Received")[0]
+    else:
+        assert len(str(p)) <= checks.MAX_PATH and not str(p).startswith("~")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    x=hnp.arrays(
+        dtype=st.sampled_from([np.float64, np.float32, np.float16, np.int64, np.uint8, np.int8]),
+        shape=st.sampled_from([(28, 28), (2, 28, 28), (784,), (28,), (0, 28, 28), (3, 28, 28, 1)]),
+    )
+)
+def test_model_batch_returns_finite_float32_or_an_input_error(x) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", explain.PixelScaleWarning)
+        try:
+            batch, single = checks.model_batch(x, (28, 28))
+        except InputError as e:
+            assert str(e).startswith("Expected")
+        else:
+            assert batch.dtype == np.float32 and np.isfinite(batch).all() and batch.shape[1:] == (28, 28)
+            assert single == (x.ndim == 2)
+
+
+# -- data files: paths, special files, forged headers, gzip bombs ---------------------------------------------
+
+
+def _peak_bytes(action) -> int:
+    """The most memory Python and NumPy held at once while ``action`` ran (tracemalloc sees both)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        action()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_a_path_too_long_is_refused_before_the_file_system_sees_it(tmp_path) -> None:
+    with pytest.raises(DataError, match=r"Expected source of at most 4,096 characters\. Received: a path of 5,005 "):
+        explain.load_mnist("/tmp/" + "a" * 5000)
+    with pytest.raises(DataError, match=r"Expected each part of source to be at most 255 bytes.*a part of 300 bytes"):
+        explain.load_mnist(tmp_path / ("b" * 300))
+
+
+def test_an_unknown_user_in_the_environment_variable_is_named(monkeypatch) -> None:
+    monkeypatch.setenv("EXPLAIN_MNIST", "~nosuchuser/mnist.npz")
+    with pytest.raises(DataError, match=r"Expected \$EXPLAIN_MNIST to start with ~ or ~user for a user with a home "
+                                        r"folder\. Received: '~nosuchuser/mnist\.npz': there is no user "
+                                        r"'nosuchuser' on this machine\. Write the full path instead\."):  # fmt: skip
+        explain.load_mnist()
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero", "/dev/null"])
+def test_a_fifo_or_a_device_is_refused_never_opened(tmp_path, special) -> None:
+    import os
+
+    if special == "fifo":
+        special = tmp_path / "data.npz"
+        os.mkfifo(special)  # opening it to read would block until a writer comes
+    kind = "a FIFO \\(named pipe\\)" if not str(special).startswith("/dev") else "a character device"
+    with pytest.raises(DataError, match=rf"Expected source to be a regular file or a folder\. Received: .*, {kind}\. "
+                                        r"explain never reads pipes or devices"):  # fmt: skip
+        explain.load_mnist(special)
+
+
+def _forged_npz(path, shape, payload: bytes = b"\x00" * 16, compress: bool = False):
+    """An .npz whose x_train.npy header declares ``shape`` (uint8) but holds ``payload``."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "|u1", "fortran_order": False, "shape": tuple(shape)})
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED) as z:
+        z.writestr("x_train.npy", buf.getvalue() + payload)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("shape", "match"),
+    [
+        ((10**12, 28, 28), r"Expected at most 1,073,741,824 bytes in one array.*declaring shape \(1000000000000, "
+                           r"28, 28\) of uint8, 784,000,000,000,000 bytes"),
+        ((60000, 28, 28), r"Expected x_train in .* to hold the 47,040,000 bytes its header declares.*Received: 16 "
+                          r"bytes\. The file is truncated, damaged or forged"),
+    ],
+)  # fmt: skip
+def test_an_npz_header_is_checked_against_the_file_before_numpy_allocates(tmp_path, shape, match) -> None:
+    path = _forged_npz(tmp_path / "forged.npz", shape)
+    assert _peak_bytes(lambda: _load_raises(path, match)) < 20e6  # nothing the size of the claim was allocated
+
+
+def _load_raises(path, match) -> None:
+    with pytest.raises(DataError, match=match):
+        explain.load_mnist(path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shape=st.lists(st.integers(0, 2**40), min_size=0, max_size=4), payload=st.binary(max_size=64))
+def test_any_declared_npz_shape_is_a_data_error_or_data_never_a_big_allocation(tmp_path, shape, payload) -> None:
+    path = _forged_npz(tmp_path / "any.npz", shape, payload, compress=True)
+
+    def load() -> None:
+        with pytest.raises(DataError):  # never MemoryError; and never loads: the other three arrays are missing
+            explain.load_mnist(path)
+
+    assert _peak_bytes(load) < 20e6
+
+
+def _gzip_idx(path, dims, payload_bytes: int) -> None:
+    """A .gz idx file whose header declares ``dims`` and whose data is ``payload_bytes`` zeros (compressed ~1000:1)."""
+    import gzip
+    import struct
+
+    with gzip.GzipFile(path, "wb", compresslevel=1, mtime=0) as f:
+        f.write(bytes([0, 0, 8, len(dims)]) + struct.pack(">" + "I" * len(dims), *dims))
+        chunk = b"\x00" * (1 << 20)
+        for start in range(0, payload_bytes, len(chunk)):
+            f.write(chunk[: payload_bytes - start])
+
+
+def test_a_gzip_bomb_idx_file_inflates_no_further_than_its_header_declares(tmp_path) -> None:
+    from explain.data.idx import read_idx
+
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    _gzip_idx(path, (10, 28, 28), 200 << 20)  # 200 MB of zeros behind a header that declares 7,840 bytes
+
+    def read() -> None:
+        with pytest.raises(DataError, match=r"Expected 7,840 values after the header.*Received: more than 7,840 bytes"):
+            read_idx(path)
+
+    assert path.stat().st_size < 1 << 20 and _peak_bytes(read) < 5e6
+
+
+def test_an_idx_header_that_claims_more_than_the_file_can_hold_is_refused_at_once(tmp_path) -> None:
+    import gzip
+
+    from explain.data.idx import read_idx
+
+    small = tmp_path / "small-idx3-ubyte.gz"
+    _gzip_idx(small, (2**31, 28, 28), 100)
+    with pytest.raises(DataError, match=r"Received: a gzip file of \d+ bytes, which cannot inflate to that many"):
+        read_idx(small)
+    # A file big enough for the ratio, but a claim above explain's limit: refused before any allocation
+    # (what follows the header is never read, so random bytes do).
+    big = tmp_path / "big-idx3-ubyte.gz"
+    header = bytes([0, 0, 8, 3]) + b"".join(n.to_bytes(4, "big") for n in (2_000_000, 28, 28))
+    big.write_bytes(gzip.compress(header) + np.random.default_rng(0).bytes(1_600_000))
+    with pytest.raises(DataError, match=r"Expected at most 1,073,741,824 bytes in one array"):
+        read_idx(big)
+
+
+# -- logs: linear time, bounded memory, never an exception on text; FIFOs refused; a negative loss is a problem ---
+
+from explain.diagnosis.logparse import parse_log  # noqa: E402
+
+# Pieces of Keras's log syntax; long runs of them are what makes a backtracking regular expression quadratic.
+LOG_PIECES = [
+    " ", "  ", "1", "9", ".", "-", " - ", ":", "/", "e", "E", "+", "[", "]", ",", "=", ">", "━", "\r", "\b", "\n",
+    "\t", "a", "_", "'", "{", "}", "(", ")", "\x1b[", "m", ";", "Epoch ", "loss", "acc", "val_", "nan", "inf",
+    "test loss", "Train on ", " samples", "Error", "ETA: ", "s ", "ms/step", "np.float32(", "Unknown",
+]  # fmt: skip
+RUN_LENGTH = 12_000  # characters: a quadratic pattern takes seconds here, a linear one milliseconds
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    unit=st.lists(st.sampled_from(LOG_PIECES), min_size=1, max_size=4).map("".join),
+    prefix=st.text(max_size=40),
+    suffix=st.sampled_from(["", "x", "\n", " - loss: 0.1", "]", "1/1"]),
+)
+def test_parse_log_time_is_linear_in_long_runs(unit, prefix, suffix) -> None:
+    import time
+
+    text = prefix + unit * (RUN_LENGTH // len(unit)) + suffix
+    start = time.perf_counter()
+    parse_log(text)  # never raises on text
+    per_byte = (time.perf_counter() - start) / len(text)
+    assert per_byte < 50e-6, f"{per_byte * 1e6:.1f} µs per character on {unit!r} × {RUN_LENGTH // len(unit)}"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=st.one_of(
+        st.text(max_size=2000),
+        st.lists(st.sampled_from(LOG_PIECES), max_size=400).map("".join),
+        st.tuples(st.sampled_from(LOG_PIECES + ["Epoch 1/1\n1/1 - a: 1\n", "x\n", "Error\n"]),
+                  st.integers(1, 3000)).map(lambda t: t[0] * t[1]),
+    )
+)  # fmt: skip
+def test_parse_log_memory_is_a_small_multiple_of_the_text(text) -> None:
+    # 64 bytes per character: a ParsedLog of many tiny epochs holds about 40; the rest is fixed overhead.
+    assert _peak_bytes(lambda: parse_log(text)) <= 64 * len(text) + 256_000
+
+
+def test_a_declared_epoch_count_allocates_nothing() -> None:
+    log = "Epoch 1000000000/1000000000\n1/1 ━━ 0s 5ms/step - accuracy: 0.1000 - loss: 2.3000\n"
+    assert len(log.encode()) < 100  # like the adversarial run's 97 bytes, which allocated 2.3 GB
+    parsed = None
+
+    def parse() -> None:
+        nonlocal parsed
+        parsed = parse_log(log)
+
+    assert _peak_bytes(parse) < 200_000
+    assert "Epochs missing from the log: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, … (999,999,999 in all)." in parsed.notes
+
+
+def test_an_epoch_count_of_5000_digits_is_text_not_an_exception() -> None:
+    log = parse_log("Epoch " + "9" * 5000 + "/" + "9" * 5000 + "\n1/1 ━━ 0s - loss: 0.1\n")
+    assert log.epochs == () and log.n_skipped == 1  # the line is kept as text; the bar alone is an evaluate result
+    with pytest.raises(explain.LogError, match="Expected the text printed by model.fit"):
+        parse_log("Epoch " + "9" * 5000 + "/5").require()
+
+
+def test_many_unused_lines_are_counted_not_all_kept() -> None:
+    log = parse_log("not a keras line\n" * 5000)
+    assert log.n_skipped == 5000 and len(log.skipped) == 1000
+    assert "5,000 lines were not used; the first 1,000 are listed." in log.notes
+    assert "5000 lines skipped" in repr(log)
+
+
+def test_diagnose_refuses_a_fifo_instead_of_blocking(tmp_path) -> None:
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "train.log"
+    os.mkfifo(fifo)
+    with pytest.raises(explain.LogError, match=r"Expected the log to be a regular file\. Received: .*"
+                                               r"train\.log, a FIFO \(named pipe\)"):  # fmt: skip
+        explain.diagnose(pathlib.Path(fifo))
+    cli = subprocess.run(
+        [sys.executable, "-m", "explain", "diagnose", str(fifo)], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(pathlib.Path(explain.__file__).parents[1])},
+    )  # fmt: skip
+    assert cli.returncode == 2 and "a FIFO (named pipe)" in cli.stderr and "Traceback" not in cli.stderr
+
+
+@pytest.mark.parametrize(
+    ("history", "where"),
+    [
+        ({"loss": [0.5, -0.2, -0.4], "accuracy": [0.8, 0.9, 0.95]}, "epoch 2"),
+        ({"loss": [0.5, 0.3], "accuracy": [0.8, 0.9], "val_loss": [0.4, -0.1]}, "val epoch 2"),
+    ],
+)
+def test_a_negative_cross_entropy_is_a_problem_not_a_healthy_run(history, where) -> None:
+    d = explain.diagnose(history)
+    keys = [f.key for f in d.findings]
+    assert "negative-loss" in keys and "healthy" not in keys
+    finding = d.findings[keys.index("negative-loss")]
+    assert finding.severity == "problem" and where in finding.symptom
+
+
+def test_a_negative_loss_from_a_log_is_a_problem_too() -> None:
+    log = "Epoch 1/2\n1875/1875 ━━━━ 3s 2ms/step - accuracy: 0.9345 - loss: -0.2200\n" \
+          "Epoch 2/2\n1875/1875 ━━━━ 3s 2ms/step - accuracy: 0.9700 - loss: -0.3000\n"  # fmt: skip
+    assert [f.key for f in explain.diagnose(log).findings][:1] == ["negative-loss"]
+
+
+# -- the caches: integrity of what is loaded back, paths that stay valid, locations that cannot be caches --------
+
+from explain.errors import CacheWarning  # noqa: E402
+
+
+def _entry(folder):
+    import json
+
+    (meta,) = folder.glob("*.json")
+    return meta, json.loads(meta.read_text())
+
+
+@pytest.mark.parametrize(
+    ("cache", "says"),
+    [
+        ("", r"could not cache the trained model in '': Expected cache to name a file or folder\. Received: an "
+             r"empty path, which would mean the current folder"),
+        ("/dev/null", r"could not cache the trained model in /dev/null: Expected cache to be a folder\. Received: "
+                      r"/dev/null, a character device"),
+        ("a-file", r"could not cache the trained model in .*a-file: Expected cache to be a folder\. Received: "
+                   r".*a-file, a file"),
+        ("~nosuchuser/cache", r"there is no user 'nosuchuser' on this machine"),
+    ],
+)  # fmt: skip
+def test_a_location_that_cannot_be_a_cache_is_named_and_nothing_is_written(tiny, tmp_path, monkeypatch, cache,
+                                                                           says) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    if cache == "a-file":
+        cache = tmp_path / "a-file"
+        cache.write_text("a file where the cache folder should be")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.warns(CacheWarning, match=says + r".*The trained model is computed and returned, but not saved there"):
+        t = explain.trained(tiny, epochs=1, hidden_units=16, cache=cache)
+    assert t.path is None and not t.from_cache and t.model.count_params() == 784 * 16 + 16 + 16 * 10 + 10
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # not a file in the current folder
+
+
+def test_trained_settings_take_numpy_scalars_and_refuse_text(tiny, tmp_path) -> None:
+    import tensorflow as tf
+
+    plain = explain.trained(tiny, epochs=1, hidden_units=16, dropout_rate=0.25, cache=tmp_path)
+    numpy = explain.trained(tiny, epochs=np.int64(1), hidden_units=np.int32(16), dropout_rate=np.float32(0.25),
+                            seed=np.uint8(0), cache=tmp_path)  # fmt: skip
+    assert numpy.key == plain.key and numpy.from_cache  # the same settings: the same entry
+    for kwargs, match in (
+        ({"hidden_units": "16"}, r"Expected hidden_units to be a positive integer\. Received: hidden_units='16' "
+                                 r"\(text, not a number: pass 16\)"),
+        ({"dropout_rate": "0.2"}, r"Received: dropout_rate='0\.2' \(text, not a number: pass 0\.2\)"),
+        ({"activation": tf.nn.relu}, r"Expected activation to be a name such as 'relu'\..*a function: pass its name"),
+        ({"epochs": np.float64(1.0)}, r"Expected epochs to be a positive integer"),
+    ):  # fmt: skip
+        with pytest.raises(ValueError, match=match):
+            explain.trained(tiny, cache=tmp_path, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (lambda m: {**m, "test_accuracy": 7.5}, r"an accuracy in it is not a fraction in \[0, 1\]"),
+        (lambda m: {**m, "test_accuracy": 0.5}, r"its metadata does not match its checksum: edited or damaged"),
+        (lambda m: {**m, "history": {**m["history"], "val_loss": [0.1]}},
+         r"its training history holds \['accuracy', 'loss', 'val_loss'\], not \['accuracy', 'loss'\]"),
+        (lambda m: {**m, "history": {**m["history"], "loss": [0.1, 0.2]}},
+         r"its training history does not have one value"),
+        (lambda m: {**m, "seed": 1}, r"its seed is 1, not 0: it belongs to another entry"),
+        (lambda m: {k: v for k, v in m.items() if k != "meta_sha256"}, r"its metadata checksum is missing"),
+    ],
+)  # fmt: skip
+def test_edited_cache_metadata_is_not_believed(tiny, tmp_path, edit, reason) -> None:
+    import json
+
+    first = explain.trained(tiny, epochs=1, hidden_units=16, cache=tmp_path)
+    meta_path, meta = _entry(tmp_path)
+    meta_path.write_text(json.dumps(edit(meta)))
+    with pytest.warns(CacheWarning, match=rf"is damaged \({reason}"):
+        again = explain.trained(tiny, epochs=1, hidden_units=16, cache=tmp_path)
+    assert not again.from_cache and again.test_accuracy == first.test_accuracy  # measured again, not read
+    assert explain.trained(tiny, epochs=1, hidden_units=16, cache=tmp_path).from_cache  # rebuilt
+
+
+def test_a_temporary_file_of_a_dead_process_is_removed_at_the_next_save(tiny, tmp_path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    key = explain.trained(tiny, epochs=1, hidden_units=16, cache=False).key
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    host = "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:40]
+    killed = tmp_path / f".{key}.{host}-{int(dead.stdout)}.x1y2z3.keras"  # its writer is gone: removed now
+    running = tmp_path / f".{key}.{host}-{os.getpid()}.a1b2c3.keras"  # its writer runs (this test): kept
+    for p in (killed, running):
+        p.write_bytes(b"half a model")
+    t = explain.trained(tiny, epochs=1, hidden_units=16, cache=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([t.path.name, f"{key}.json", running.name])
+
+
+@pytest.mark.slow
+def test_a_fault_run_entry_with_wrongly_typed_or_edited_fields_is_rebuilt_once(tmp_path, monkeypatch) -> None:
+    import json
+
+    from explain import faults
+
+    monkeypatch.setenv("EXPLAIN_CACHE", str(tmp_path))
+    faults._run.cache_clear()
+    try:
+        first = faults.run("labels-out-of-range")
+        for edit, reason in (
+            (lambda m: {**m, "seconds": "fast"}, r"its seconds is 'fast', not a duration"),
+            (lambda m: {**m, "log": 5}, r"its log is int, not str"),
+            (
+                lambda m: {**m, "evaluation": {"loss": 0.1, "accuracy": 0.99}},
+                r"its metadata does not match its checksum",
+            ),
+        ):
+            meta_path, meta = _entry(tmp_path)
+            meta_path.write_text(json.dumps(edit(meta)))
+            faults._run.cache_clear()
+            with pytest.warns(CacheWarning, match=rf"the cached fault run fault-\w+ is damaged \({reason}"):
+                again = faults.run("labels-out-of-range")
+            assert not again.from_cache and again.evaluation == first.evaluation
+            faults._run.cache_clear()
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", CacheWarning)
+                assert faults.run("labels-out-of-range").from_cache  # rebuilt: the next call loads it
+    finally:
+        faults._run.cache_clear()
+
+
+# -- nonsense arguments: percentages, pixels outside 0–255, truthy flags, a folder as a figure's file -----------
+
+
+def test_a_percentage_given_as_fit_accuracy_is_refused_with_the_fraction(model, tiny) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"Expected fit_accuracy to be an accuracy in \[0, 1\]\. Received: "
+        r"fit_accuracy=95, which looks like a percentage: pass fit_accuracy=0\.95\.",
+    ):
+        explain.accuracy_gap(model, tiny, 95)  # fmt: skip
+    with pytest.raises(ValueError, match=r"Received: fit_accuracy=-0\.1"):
+        explain.accuracy_gap(model, tiny, -0.1)
+
+
+@pytest.mark.parametrize(
+    ("values", "match"),
+    [
+        (np.array([0, -3, 5]), r"Received: -3 at index \(1,\) \(1 of 3 values outside 0–255\)"),
+        (np.array([[0.0, 300.5]]), r"Received: 300\.5 at index \(0, 1\)"),
+        (np.array([1.0, np.nan]), r"Received: nan at index \(1,\)"),
+        (np.int64(256), r"Received: 256 \(1 of 1 values outside 0–255\)"),
+    ],
+)
+def test_normalize_refuses_values_outside_0_255(values, match) -> None:
+    with pytest.raises(DataError, match=r"Expected pixel values 0–255\. " + match + r".*np\.clip\(x, 0, 255\)"):
+        explain.normalize(values)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, x, y: explain.seed_model(compile="no"),
+        lambda m, x, y: explain.load_mnist("sample", download="no"),
+        lambda m, x, y: explain.loss_by_hand(m, x, y, evaluate="yes"),
+        lambda m, x, y: explain.logits_shortcut(m, x, y, evaluate=1),
+        lambda m, x, y: explain.adam_steps(m, x, y, training="False"),
+        lambda m, x, y: explain.faults.run("labels-out-of-range", cache="yes"),
+    ],
+    ids=["seed_model-compile", "load_mnist-download", "loss_by_hand-evaluate", "logits_shortcut-evaluate",
+         "adam_steps-training", "faults.run-cache"],
+)  # fmt: skip
+def test_every_flag_is_a_real_bool(model, batch, call) -> None:
+    x, y = batch
+    with pytest.raises(ValueError, match=r"Expected \w+ to be True or False\. Received: \w+="):
+        call(model, x, y)
+
+
+def test_adam_steps_on_another_loss_says_which_loss_it_explains(model, batch) -> None:
+    k = keras()
+    mse = k.models.clone_model(model)
+    mse.set_weights(model.get_weights())
+    mse.compile(optimizer="adam", loss="mse")
+    x, y = batch
+    with pytest.warns(
+        ExplanationWarning,
+        match=r"compiled with loss='mse', not the tutorial's cross-entropy: the "
+        r"gradients, and so every step and loss below, are those of mse",
+    ):
+        a = explain.adam_steps(mse, x, np.eye(10)[y])  # fmt: skip
+    assert a.loss_name == "mse" and "not the tutorial's cross-entropy" in a.notes[0]
+    assert a.report().blocks[0] == a.notes[0]  # the first thing the report says
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ExplanationWarning)
+        assert explain.adam_steps(model, x, y).notes == ()
+
+
+@pytest.mark.parametrize(
+    ("where", "match"),
+    [
+        ("folder", r"Expected a file to write the figure to, such as .*figure\.png\. Received: .*, which is a folder"),
+        ("/dev/null", r"Expected path to be a regular file or a folder\. Received: /dev/null, a character device"),
+        ("file/digit.png", r"Expected .*file to be a folder for the figure\. Received: .*file, a file"),
+        ("digit.xyz", r"Expected a file name ending in a format matplotlib writes: .*png.*\. Received: digit\.xyz"),
+    ],
+)
+def test_figures_save_refuses_what_is_not_a_figure_file(tmp_path, where, match) -> None:
+    from explain.errors import OutputError
+    from explain.figures.layers import digit
+
+    (tmp_path / "file").write_text("a file")
+    target = where if where.startswith("/") else tmp_path / ("" if where == "folder" else where)
+    with pytest.raises(OutputError, match=match):
+        explain.figures.save(digit(np.eye(28, dtype=np.uint8) * 255, label=1), target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # nothing written, nothing replaced
+
+
+# -- the command line's --out: checked before any work; a failure half-way removes what the command wrote ---------
+
+
+def _no_work(monkeypatch) -> None:
+    """Make any data loading or training fail the test: --out must be refused before it."""
+    import explain.cli.gallery
+    import explain.cli.tour
+
+    def work(*args, **kwargs):
+        raise AssertionError("the command started working before --out was checked")
+
+    for module in (explain.cli.gallery, explain.cli.tour):
+        monkeypatch.setattr(module, "load_mnist", work)
+    monkeypatch.setattr(explain.cli.gallery, "trained", work)
+
+
+@pytest.mark.parametrize("command", ["tour", "figures"])
+@pytest.mark.parametrize(
+    ("setup", "says"),
+    [
+        ("a file", r"Expected --out to be a folder for the files this command writes\. Received: .*out, which is a "
+                   r"file"),
+        ("read-only", r"Expected --out to be a folder this command can write to\. Received: .*out, where .* refuses a "
+                      r"new file \(Permission denied\)"),
+        ("full disk", r"Expected at least 10\.0 MB free for the files this command writes to .*out\. Received: 0\.0 MB "
+                      r"free on that disk"),
+        ("device", r"Expected --out to be a folder for the files this command writes\. Received: /dev/null, a "
+                   r"character device"),
+    ],
+)  # fmt: skip
+def test_out_is_checked_before_any_work(tmp_path, monkeypatch, capsys, command, setup, says) -> None:
+    import errno
+    import shutil
+
+    import explain.cli.output as output
+    from explain.cli.main import main
+
+    _no_work(monkeypatch)
+    out = tmp_path / "out"
+    if setup == "a file":
+        out.write_text("not a folder")
+    elif setup == "read-only":  # as a folder mode 0555 (simulated: the tests may run as root, whom modes do not stop)
+
+        def refuse(*args, **kwargs):
+            raise PermissionError(errno.EACCES, "Permission denied")
+
+        monkeypatch.setattr(output.tempfile, "mkstemp", refuse)
+    elif setup == "full disk":
+        monkeypatch.setattr(output.shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(10**9, 10**9, 0))
+    elif setup == "device":
+        out = "/dev/null"
+    assert main([command, "--data", "sample", "--epochs", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("explain: error: Expected") and "Traceback" not in err
+    assert __import__("re").search(says, err), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["out"] if setup == "a file" else [])
+
+
+def _disk_fills_at(monkeypatch, n: int) -> None:
+    """figures.save raises ENOSPC from its ``n``-th call on, after writing part of the file (as a full disk does)."""
+    import errno
+
+    import explain.cli.output as output
+
+    real, calls = output.figures.save, []
+
+    def save(fig, path, **kwargs):
+        calls.append(path)
+        if len(calls) >= n:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(fig, path, **kwargs)
+
+    monkeypatch.setattr(output.figures, "save", save)
+
+
+def test_a_tour_that_fails_half_way_removes_what_it_wrote(tmp_path, monkeypatch, capsys) -> None:
+    from explain.cli.main import main
+
+    _disk_fills_at(monkeypatch, 3)  # two figures written, the third fails (before any training)
+    out = tmp_path / "new" / "tour"
+    assert main(["tour", "--data", "sample", "--epochs", "1", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "explain: error: could not finish: [Errno 28] No space left on device" in err
+    assert "The files this command wrote were removed." in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # not the two figures, not the folders it created
+
+
+def test_figures_that_fail_half_way_remove_what_they_wrote_and_keep_what_was_there(tmp_path, monkeypatch,
+                                                                                   trained_sample) -> None:  # fmt: skip
+    import errno
+
+    out = tmp_path / "slides"
+    out.mkdir()
+    (out / "notes.txt").write_text("the user's own file")
+    _disk_fills_at(monkeypatch, 5)
+    with pytest.raises(OSError, match="No space left") as info:
+        explain.write_figures(out, data="sample", epochs=1, echo=lambda s: None)
+    assert info.value.errno == errno.ENOSPC
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]  # four figures written, then removed
+
+
+def test_an_atomic_write_never_replaces_a_device_or_a_folder(tmp_path) -> None:
+    import os
+
+    from explain._core.files import atomic_write_bytes
+
+    for target in ("/dev/null", tmp_path):
+        with pytest.raises(OSError, match="Not a regular file, so not replaced"):
+            atomic_write_bytes(target, b"x")
+    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null") and tmp_path.is_dir()
+    assert list(tmp_path.iterdir()) == []  # and no temporary file left
+
+
+def test_a_log_on_standard_input_is_read_up_to_the_limit(monkeypatch, capsys) -> None:
+    import io
+    import sys
+
+    import explain.cli.diagnose as cli_diagnose
+    from explain.cli.main import main
+
+    monkeypatch.setattr(cli_diagnose, "MAX_LOG_BYTES", 100)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"Epoch 1/1\n" * 50)))
+    assert main(["diagnose", "-"]) == 2
+    assert "Expected a log of at most 0 MB on standard input. Received: more." in capsys.readouterr().err
+
+
+def test_a_really_read_only_out_folder_is_refused_before_any_work(tmp_path) -> None:
+    # A folder mode 0555. Root ignores modes, so as root the child gives up that capability (util-linux's setpriv).
+    import os
+    import pathlib
+    import shutil
+    import subprocess
+    import sys
+
+    prefix: list[str] = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root without setpriv: cannot make a folder read-only for this process")
+        drop = "-dac_override,-dac_read_search"
+        prefix = ["setpriv", f"--inh-caps={drop}", f"--bounding-set={drop}", "--"]
+    folder = tmp_path / "slides"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-m", "explain", "figures", "--data", "sample", "--out", str(folder / "new")],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "PYTHONPATH": str(pathlib.Path(explain.__file__).parents[1])},
+        )  # fmt: skip
+    finally:
+        folder.chmod(0o755)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"Received: {folder / 'new'}, where {folder} refuses a new file (Permission denied)" in proc.stderr
+    assert list(folder.iterdir()) == []

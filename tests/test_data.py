@@ -417,7 +417,7 @@ def test_an_unreadable_file_says_so(tmp_path: Path, small: dict[str, np.ndarray]
     def refuse(file: object, *args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied", str(file))
 
-    monkeypatch.setattr(explain.data.sources, "open", refuse, raising=False)  # shadows the builtin there only
+    monkeypatch.setattr(explain.data.sources, "open_regular", refuse)  # how sources opens a data file
     message = data_error(path)
     assert f"Could not open {path}: Permission denied. Check that it is readable." in message
 

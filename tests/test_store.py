@@ -18,6 +18,7 @@ import pytest
 from announce import announce
 
 import explain
+from explain._core.cache import seal
 from explain._core.files import file_sha256
 from explain._core.tf import keras
 from explain.fit import cache as store
@@ -104,10 +105,8 @@ def test_unsafe_model_in_the_cache_is_refused(tiny, tmp_path) -> None:
     k = keras()
     evil = k.Sequential([k.Input((28, 28)), k.layers.Lambda(lambda x: x * 2), k.layers.Flatten()])
     evil.save(model_file)
-    meta = json.loads(meta_path.read_text())
-    meta["model_sha256"] = file_sha256(model_file)
-    meta_path.write_text(json.dumps(meta))
-    with pytest.warns(UserWarning, match="damaged"):
+    _fix_checksum(meta_path, model_file)
+    with pytest.warns(UserWarning, match=r"damaged \(.*(Lambda|lambda|safe_mode)"):
         again = explain.trained(tiny, epochs=1, cache=tmp_path)
     assert not again.from_cache and [layer.name for layer in again.model.layers] == [
         layer.name for layer in first.model.layers
@@ -161,10 +160,11 @@ def test_the_tutorial_accuracy_is_reproduced_on_full_mnist(full_mnist_path, requ
 
 
 def _fix_checksum(meta_path: Path, model_file: Path) -> None:
-    """Make the JSON vouch for whatever the model file now holds, as an attacker (or a bad copy) could."""
+    """Make the JSON vouch for whatever the model file now holds, as an attacker (or a bad copy) could:
+    the model file's checksum and the metadata's own (a checksum is no secret)."""
     meta = json.loads(meta_path.read_text())
     meta["model_sha256"] = file_sha256(model_file)
-    meta_path.write_text(json.dumps(meta))
+    meta_path.write_text(json.dumps(seal(meta)))
 
 
 class CreatesFileWhenUnpickled:
@@ -233,7 +233,7 @@ def test_the_lambda_refusal_says_why(tiny, tmp_path) -> None:
         (lambda m: json.dumps([1, 2, 3]).encode(), r"its metadata is a JSON list, not an object"),
         (lambda m: json.dumps({**m, "history": None}).encode(), r"its training history is missing or not numbers"),
         (lambda m: json.dumps({**m, "test_accuracy": "0.9"}).encode(), r"its test_accuracy is missing or not a number"),
-        (lambda m: json.dumps({**m, "format": 0}).encode(), r"format 0, not 1"),
+        (lambda m: json.dumps({**m, "format": 0}).encode(), r"format 0, not 2"),
         (lambda m: json.dumps({**m, "model_file": "../elsewhere.keras"}).encode(), r"which is not one of its own"),
         (lambda m: json.dumps({**m, "model_file": m["model_file"].replace(".keras", ".h5")}).encode(), r"not one"),
         (lambda m: json.dumps({k: v for k, v in m.items() if k != "model_sha256"}).encode(), r"checksum is missing"),
@@ -492,6 +492,44 @@ def test_a_real_ctrl_c_during_training_leaves_nothing_to_read(tiny, tmp_path) ->
         assert not again.from_cache and explain.trained(tiny, epochs=1, cache=folder).from_cache
 
 
+@pytest.mark.slow
+def test_four_processes_filling_one_entry_all_get_a_path_that_stays(tiny, tmp_path) -> None:
+    # Issue #14: with four writers at once, three were handed a Trained.path that the last commit deleted.
+    # All four train, save at the same moment, then wait until all have saved before checking their path.
+    saving, saved = tmp_path / "saving", tmp_path / "saved"
+    saving.mkdir()
+    saved.mkdir()
+    folder = tmp_path / "cache"
+    code = TINY + (
+        "import os, sys, time\n"
+        "from explain.fit import cache as store\n"
+        "def wait_for(gate, name):\n"
+        "    open(os.path.join(gate, name), 'w').close()\n"
+        "    while len(os.listdir(gate)) < 4:\n"
+        "        time.sleep(0.01)\n"
+        "real = store._save\n"
+        "def save(*args, **kwargs):\n"
+        f"    wait_for({str(saving)!r}, sys.argv[1])\n"
+        "    return real(*args, **kwargs)\n"
+        "store._save = save\n"
+        f"t = explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
+        f"wait_for({str(saved)!r}, sys.argv[1])\n"
+        "print(t.path.name, t.path.exists())\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, name], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        for name in "abcd"
+    ]  # fmt: skip
+    results = [p.communicate(timeout=600) for p in procs]
+    for p, (_, err) in zip(procs, results):
+        assert p.returncode == 0, err
+    paths = {out.split()[0] for out, _ in results}
+    assert [out.split()[1] for out, _ in results] == ["True"] * 4  # every path handed back still exists
+    assert len(paths) == 1  # the first commit won; the others returned its file
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*paths, next(folder.glob("*.json")).name])
+
+
 def test_the_recorded_run_is_kept_with_the_model_and_comes_back_exactly(tiny, tmp_path) -> None:
     first = explain.trained(tiny, epochs=2, validation_split=0.1, record_every=5, cache=tmp_path)
     again = explain.trained(tiny, epochs=2, validation_split=0.1, record_every=5, cache=tmp_path)
@@ -515,7 +553,7 @@ def test_a_damaged_recorded_run_makes_the_entry_damaged(tiny, tmp_path) -> None:
     meta_path, _ = _entry(tmp_path)
     meta = json.loads(meta_path.read_text())
     del meta["run"]["snapshots"]  # what run_from_dict needs
-    meta_path.write_text(json.dumps(meta))
+    meta_path.write_text(json.dumps(seal(meta)))  # resealed, as a bad copy could be: the run itself is checked
     with pytest.warns(UserWarning, match="recorded run is damaged"):
         again = explain.trained(tiny, epochs=1, cache=tmp_path)
     assert not again.from_cache and again.run is not None

@@ -12,11 +12,14 @@ import hashlib
 import json
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from explain._core import checks
 from explain._core.tf import versions
+from explain.errors import CacheWarning
 
 CACHE_ENV = "EXPLAIN_CACHE"
 
@@ -33,13 +36,96 @@ def cache_dir() -> Path:
         True
     """
     if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser()
+        return Path(os.path.expanduser(os.environ[CACHE_ENV]))  # an unknown ~user stays: cache_folder says so
     if sys.platform == "win32":
         base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
         return base / "explain" / "Cache"
     if sys.platform == "darwin":
         return Path.home() / "Library" / "Caches" / "explain"
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "explain"
+
+
+def cache_folder(cache: Any, *, what: str = "the trained model") -> Path | None:
+    """The folder ``cache`` names, or None (with a `explain.errors.CacheWarning`) when nothing can be cached there.
+
+    ``True`` means `cache_dir` (``$EXPLAIN_CACHE`` or the platform's folder),
+    ``False`` no cache (silently); a path is taken as given. A location that
+    cannot be a cache folder — an empty path (which would mean the current
+    folder), a ``~user`` that does not exist, a path too long, a file, a
+    device such as ``/dev/null``, a FIFO — gives one warning that names it and
+    says that ``what`` is not saved there; the caller then neither looks there
+    nor writes there. A folder that does not exist yet is fine: it is created
+    when the first entry is saved.
+
+    Raises:
+        ValueError: ``cache`` is neither a bool nor a path.
+
+    Examples:
+        >>> import tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> cache_folder(folder) == Path(folder), cache_folder(False)
+        (True, None)
+    """
+    if isinstance(cache, bool):
+        if not cache:
+            return None
+        value: Any = cache_dir()
+        name = f"${CACHE_ENV}" if os.environ.get(CACHE_ENV) else "the cache folder"
+    elif isinstance(cache, (str, os.PathLike)):
+        value, name = cache, "cache"
+    else:
+        raise ValueError(f"Expected cache to be True, False or a folder. Received: cache={cache!r}")
+    try:
+        folder = checks.path(value, name=name)
+        kind = checks.path_kind(folder)
+        if kind not in ("folder", "missing"):
+            raise ValueError(
+                f"Expected {name} to be a folder. Received: {folder}, {'a file' if kind == 'file' else kind}."
+            )
+    except ValueError as e:
+        where = f"{value!r}" if isinstance(value, str) and not value.strip() else f"{value}"
+        warnings.warn(
+            f"explain: could not cache {what} in {where}: {e} {what[0].upper() + what[1:]} is computed and returned, "
+            f"but not saved there (nor looked for there). To cache it, pass cache= a folder, set ${CACHE_ENV} to one, "
+            f"or pass cache=False to skip the cache without this warning.",
+            CacheWarning,
+            stacklevel=3,
+        )
+        return None
+    return folder
+
+
+def seal(meta: dict[str, Any]) -> dict[str, Any]:
+    """``meta`` with ``meta_sha256``: a SHA-256 of everything else in it, as it reads back from JSON.
+
+    An entry's model or weights file is checked by its own checksum; this one covers
+    what the JSON says about it (history, test scores, settings), so an edited or
+    damaged JSON is noticed and rebuilt, not believed. It guards against accidents,
+    not against someone who recomputes it.
+
+    Examples:
+        >>> sealed = seal({"test_accuracy": 0.97})
+        >>> check_seal(sealed) is None
+        True
+        >>> check_seal({**sealed, "test_accuracy": 7.5})
+        Traceback (most recent call last):
+        ...
+        ValueError: its metadata does not match its checksum: edited or damaged
+    """
+    return {**meta, "meta_sha256": _meta_sha256(meta)}
+
+
+def check_seal(meta: dict[str, Any]) -> None:
+    """Raise ValueError unless ``meta`` carries the `seal` of its own content."""
+    if not isinstance(meta.get("meta_sha256"), str):
+        raise ValueError("its metadata checksum is missing")
+    if meta["meta_sha256"] != _meta_sha256(meta):
+        raise ValueError("its metadata does not match its checksum: edited or damaged")
+
+
+def _meta_sha256(meta: dict[str, Any]) -> str:
+    plain = json.loads(json.dumps({k: v for k, v in meta.items() if k != "meta_sha256"}))  # tuples -> lists …
+    return hashlib.sha256(json.dumps(plain, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def settings_key(settings: dict[str, Any]) -> str:

@@ -9,8 +9,13 @@ only when they run (a model exists by then, so TensorFlow is loaded anyway).
 from __future__ import annotations
 
 import math
+import os
+import re
+import stat
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,8 +42,22 @@ def positive_int(name: str, value: Any) -> int:
         ValueError: Expected epochs to be a positive integer. Received: epochs=2.5
     """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"Expected {name} to be a positive integer. Received: {name}={value!r}")
+        raise ValueError(f"Expected {name} to be a positive integer. Received: {name}={value!r}{_text_hint(value)}")
     return int(value)
+
+
+def _text_hint(value: Any) -> str:
+    """For a number written as text ('16'): say to pass the number; "" otherwise."""
+    if isinstance(value, (str, bytes)):
+        try:
+            number = float(value)
+        except ValueError:
+            return ""
+        if not (math.isfinite(number) and abs(number) < 1e15):  # 'nan', '1e400': no number to suggest
+            return ""
+        shown = int(number) if number.is_integer() else number
+        return f" (text, not a number: pass {shown!r})"
+    return ""
 
 
 def seed(value: Any, *, name: str = "seed") -> int:
@@ -56,7 +75,9 @@ def seed(value: Any, *, name: str = "seed") -> int:
         ValueError: Expected seed to be an integer from 0 to 2**32 - 1. Received: seed=-1
     """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < 2**32:
-        raise ValueError(f"Expected {name} to be an integer from 0 to 2**32 - 1. Received: {name}={value!r}")
+        raise ValueError(
+            f"Expected {name} to be an integer from 0 to 2**32 - 1. Received: {name}={value!r}{_text_hint(value)}"
+        )
     return int(value)
 
 
@@ -80,7 +101,7 @@ def unit_interval(name: str, value: Any) -> float:
         ValueError: Expected validation_split in [0, 1). Received: validation_split=1
     """
     if not _real(value) or not 0 <= value < 1:
-        raise ValueError(f"Expected {name} in [0, 1). Received: {name}={value!r}")
+        raise ValueError(f"Expected {name} in [0, 1). Received: {name}={value!r}{_text_hint(value)}")
     return float(value)
 
 
@@ -103,6 +124,230 @@ def positive_number(name: str, value: Any, *, why: str = "") -> float:
             + (", which is not finite" if infinite else "")
         )
     return float(value)
+
+
+def flag(name: str, value: Any) -> bool:
+    """``value`` if it is a real bool (``True``/``False``, or NumPy's); else a ValueError.
+
+    Python would take any object as true or false: ``training='no'`` is truthy, and
+    ``training=0.5`` would silently mean ``True``. explain takes the two booleans only.
+
+    Examples:
+        >>> flag("training", True)
+        True
+        >>> flag("training", "no")
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected training to be True or False. Received: training='no', which Python would \
+read as True: pass training=False.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    hint = ""
+    if isinstance(value, str):
+        meant = value.strip().lower() in ("true", "yes", "on", "1", "y", "t")
+        hint = f", which Python would read as {bool(value)}: pass {name}={meant}."
+    elif isinstance(value, (int, np.integer)) and value in (0, 1):
+        hint = f": pass {name}={bool(value)}."
+    raise ValueError(f"Expected {name} to be True or False. Received: {name}={value!r}{hint}")
+
+
+def index(name: str, value: Any, n: int | None, *, what: str = "the batch") -> int:
+    """``value`` as an int if it is a whole number that picks one of ``n`` items (negative counts from the end).
+
+    With ``n=None`` only the type is checked (before the number of items is known).
+
+    Raises:
+        IndexError: a float, a string, a bool, or a position outside ``[-n, n)``.
+
+    Examples:
+        >>> index("index", 2, 3)
+        2
+        >>> index("index", 1.0, 3)
+        Traceback (most recent call last):
+        ...
+        IndexError: Expected index to be a whole number in [0, 3) for the batch. Received: index=1.0, a float: \
+pass index=1.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        hint = ""
+        if isinstance(value, (float, np.floating)) and math.isfinite(value) and float(value).is_integer():
+            hint = f", a float: pass {name}={int(value)}."
+        elif isinstance(value, str):
+            whole = re.fullmatch(r"\s*(-?[0-9]{1,18})\s*", value)
+            hint = f", text: pass {name}={int(whole.group(1))}." if whole else ", text."
+        else:
+            hint = f" ({type(value).__name__})."
+        where = f" in [0, {n}) for {what}" if n is not None else ""
+        raise IndexError(f"Expected {name} to be a whole number{where}. Received: {name}={value!r}{hint}")
+    if n is not None and not -n <= value < n:
+        raise IndexError(f"Expected {name} in [0, {n}) for {what}. Received: {name}={value!r}.")
+    return int(value)
+
+
+def fraction(name: str, value: Any, *, what: str = "a fraction") -> float:
+    """``value`` as a float if it is a real number in [0, 1] (an accuracy, a share); else a ValueError.
+
+    A value between 1 and 100 looks like a percentage: the message says to divide it by 100.
+
+    Examples:
+        >>> fraction("fit_accuracy", 0.95)
+        0.95
+        >>> fraction("fit_accuracy", 95)
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected fit_accuracy to be a fraction in [0, 1]. Received: fit_accuracy=95, which looks \
+like a percentage: pass fit_accuracy=0.95.
+    """
+    if not _real(value) or not 0 <= value <= 1:
+        hint = _text_hint(value)
+        if _real(value) and 1 < value <= 100:
+            hint = f", which looks like a percentage: pass {name}={value / 100:g}."
+        raise ValueError(f"Expected {name} to be {what} in [0, 1]. Received: {name}={value!r}{hint}")
+    return float(value)
+
+
+def name_text(name: str, value: Any, *, example: str) -> str:
+    """``value`` if it is a non-empty string (a name such as an activation's); else a ValueError.
+
+    Examples:
+        >>> name_text("activation", "relu", example="'relu'")
+        'relu'
+        >>> name_text("activation", len, example="'relu'")
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected activation to be a name such as 'relu'. Received: activation=<built-in function len>, \
+a function: pass its name as text.
+    """
+    if isinstance(value, str) and value.strip():
+        return value
+    hint = ", a function: pass its name as text." if callable(value) else "."
+    raise ValueError(f"Expected {name} to be a name such as {example}. Received: {name}={value!r}{hint}")
+
+
+# -- paths -----------------------------------------------------------------------------------------
+
+#: The longest path explain accepts, and the longest part of one (POSIX's usual PATH_MAX and NAME_MAX).
+MAX_PATH = 4096
+MAX_NAME = 255
+
+_SPECIAL = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def path(value: Any, *, name: str = "path", error: type[Exception] = ValueError) -> Path:
+    """``value`` as a `pathlib.Path` with ``~`` expanded, if it can name a file at all; else ``error``.
+
+    Refused before any file is touched: what is not a str or path, an empty
+    path (which would silently mean the current folder), a NUL character, a
+    ``~user`` for a user this machine does not have, a path longer than
+    `MAX_PATH` characters or with a part longer than `MAX_NAME` bytes.
+
+    Examples:
+        >>> path("~/data/mnist.npz").name
+        'mnist.npz'
+        >>> path("")
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected path to name a file or folder. Received: an empty path, which would mean the \
+current folder. Pass the folder explicitly, e.g. '.'.
+    """
+    if isinstance(value, bytes):
+        value = os.fsdecode(value)
+    if not isinstance(value, (str, os.PathLike)):
+        raise error(f"Expected {name} to be a path (a str or pathlib.Path). Received: {_type_name(value)}.")
+    text = os.fspath(value)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if not text.strip():
+        raise error(
+            f"Expected {name} to name a file or folder. Received: an empty path, which would mean the current "
+            f"folder. Pass the folder explicitly, e.g. '.'."
+        )
+    if "\x00" in text:
+        raise error(f"Expected {name} to be a path. Received: text with a NUL character, which no file name can hold.")
+    if text.startswith("~"):
+        head = text.split(os.sep, 1)[0]
+        expanded = os.path.expanduser(text)
+        if expanded.startswith("~"):  # os.path.expanduser leaves an unknown ~user as it is
+            who = f"no user {head[1:]!r} on this machine" if head != "~" else "no home folder ($HOME is not set)"
+            raise error(
+                f"Expected {name} to start with ~ or ~user for a user with a home folder. Received: {_short(text)}: "
+                f"there is {who}. Write the full path instead."
+            )
+        text = expanded
+    if len(text) > MAX_PATH:
+        raise error(
+            f"Expected {name} of at most {MAX_PATH:,} characters. Received: a path of {len(text):,} characters "
+            f"({_short(text)}). Check how the path was built."
+        )
+    long = next((part for part in Path(text).parts if len(os.fsencode(part)) > MAX_NAME), None)
+    if long is not None:
+        raise error(
+            f"Expected each part of {name} to be at most {MAX_NAME} bytes, the file system's limit. Received: a "
+            f"part of {len(os.fsencode(long)):,} bytes ({_short(long)}). Check how the path was built."
+        )
+    return Path(text)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return repr(text) if len(text) <= limit else repr(text[: limit - 20]) + "…" + repr(text[-12:])
+
+
+def path_kind(p: Path) -> str:
+    """What ``p`` is, from ``os.stat`` (nothing is opened): ``"file"``, ``"folder"``, ``"missing"``, or else.
+
+    Else is a phrase for a message: ``"a FIFO (named pipe)"``, ``"a character device"``,
+    ``"a block device"``, ``"a socket"``, ``"not accessible (Permission denied)"``.
+
+    Examples:
+        >>> path_kind(Path("/dev/null")), path_kind(Path("/")), path_kind(Path("/no/such/file"))
+        ('a character device', 'folder', 'missing')
+    """
+    try:
+        st = os.stat(p)
+    except (FileNotFoundError, NotADirectoryError):
+        return "missing"
+    except OSError as e:  # a folder without permission, a symbolic-link loop, a name too long
+        return f"not accessible ({e.strerror or e})"
+    if stat.S_ISREG(st.st_mode):
+        return "file"
+    if stat.S_ISDIR(st.st_mode):
+        return "folder"
+    return next((what for test, what in _SPECIAL if test(st.st_mode)), "neither a file nor a folder")
+
+
+def not_special(
+    p: Path, *, name: str = "path", error: type[Exception] = ValueError, expected: str = "a regular file or a folder"
+) -> str:
+    """`path_kind` of ``p`` if it is a file, a folder or missing; ``error`` for a pipe, a device or a socket.
+
+    explain never opens those: reading a FIFO blocks until another process writes
+    to it, and ``/dev/zero`` never ends.
+
+    Examples:
+        >>> not_special(Path("/dev/zero"), name="source")
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected source to be a regular file or a folder. Received: /dev/zero, a character device. \
+explain never reads pipes or devices (they can block forever or never end): save the data to a file first.
+    """
+    kind = path_kind(p)
+    if kind in ("file", "folder", "missing"):
+        return kind
+    if kind.startswith("not accessible"):
+        raise error(
+            f"Expected {name} to be a file or folder explain may look at. Received: {p}, {kind}. Check its "
+            f"permissions and those of the folders above it."
+        )
+    raise error(
+        f"Expected {name} to be {expected}. Received: {p}, {kind}. explain never reads pipes or "
+        f"devices (they can block forever or never end): save the data to a file first."
+    )
 
 
 #: What a Hello World model can end in: probabilities (the classic tutorial) or logits (today's quickstart).
@@ -241,6 +486,7 @@ def model_batch(
     dtype: str = "float32",
     model_name: str = "model",
     expects_unit_range: bool = True,
+    scale: InputScale | None = None,
 ) -> tuple[np.ndarray, bool]:
     """Turn ``x`` into a batch the model accepts; say clearly why not when it cannot.
 
@@ -249,13 +495,20 @@ def model_batch(
         expected: the model's input shape without the batch axis (``None`` = any size).
         dtype: the model's input dtype.
         model_name: used in messages.
-        expects_unit_range: warn when the values look like raw 0–255 pixels.
+        expects_unit_range: warn when the values look like raw 0–255 pixels (``False``: the same as
+            ``scale=InputScale("any")``).
+        scale: what values the model expects (see `input_scale`); by default pixels in [0, 1].
 
     Returns:
         ``(batch, single)``: the batch as ``dtype`` and whether ``x`` was one input.
 
     Raises:
-        InputError: wrong shape, non-numeric dtype, an empty batch, NaN or infinite values.
+        InputError: wrong shape, non-numeric dtype, an empty batch, NaN or infinite values, or values
+            too large for ``dtype`` (1e300 becomes inf in float32).
+
+    Warns:
+        PixelScaleWarning: raw 0–255 pixels given to a model that expects [0, 1]; pixels already in
+            [0, 1] given to a model that divides by 255 itself; values far outside any pixel scale.
 
     Examples:
         >>> import numpy as np
@@ -295,15 +548,109 @@ def model_batch(
                 f"{tuple(int(i) for i in np.argwhere(bad)[0])}). Check how the input was computed, "
                 f"or replace them with np.nan_to_num(x)."
             )
-    if expects_unit_range and batch.size and batch.max() > 1.0 and batch.min() >= 0 and batch.max() <= 255:
-        warnings.warn(
-            f"Received values up to {float(batch.max()):g}, but model '{model_name}' expects pixels scaled "
-            f"to [0, 1], as the tutorial's x / 255.0 does. Its output will be meaningless. "
-            f"Likely cause: the image was not normalized. Fix: pass explain.normalize(x).",
-            PixelScaleWarning,
-            stacklevel=3,
-        )
+    floats = np.issubdtype(arr.dtype, np.floating) and np.issubdtype(np.dtype(dtype), np.floating)
+    if floats and np.finfo(arr.dtype).max > np.finfo(dtype).max:  # float64 in, float32 out: can it overflow?
+        limit = float(np.finfo(dtype).max)
+        too_big = np.abs(arr) > limit
+        if too_big.any():
+            first = tuple(int(i) for i in np.argwhere(too_big)[0])
+            raise InputError(
+                f"Expected values that fit in {np.dtype(dtype).name}, the model's dtype (at most {limit:.3g} in "
+                f"size). Received: {float(arr[first]):g} at index {first}, which would become "
+                f"{'-' if arr[first] < 0 else ''}inf and turn the model's outputs into inf and NaN. "
+                f"Check how the input was computed."
+            )
+    scale = scale if scale is not None else InputScale("unit" if expects_unit_range else "any")
+    if batch.size:
+        _check_scale(float(batch.min()), float(batch.max()), scale, model_name)
     return batch.astype(dtype, copy=False), single
+
+
+#: Beyond this size a value is no pixel at all, on either scale ([0, 1] or 0–255).
+FAR_OUTSIDE = 255.0
+
+
+def _check_scale(low: float, high: float, scale: InputScale, model_name: str) -> None:
+    """Warn (PixelScaleWarning) when the values do not look like what the model expects."""
+    expects = {"unit": "pixels scaled to [0, 1]", "raw": "raw 0–255 pixels"}.get(scale.expects, "pixel values")
+    if high > FAR_OUTSIDE or low < -FAR_OUTSIDE:
+        message = (
+            f"Received values from {low:g} to {high:g}, far outside any pixel scale ([0, 1], or 0–255 for raw "
+            f"pixels); model '{model_name}' expects {expects}. Values this large saturate its layers and can "
+            f"overflow float32 to inf or NaN inside it: its output will be meaningless. Check how the input "
+            f"was computed."
+        )
+    elif scale.expects == "unit" and 1.0 < high and low >= 0:
+        message = (
+            f"Received values up to {high:g}, but model '{model_name}' expects pixels scaled "
+            f"to [0, 1], as the tutorial's x / 255.0 does. Its output will be meaningless. "
+            f"Likely cause: the image was not normalized. Fix: pass explain.normalize(x)."
+        )
+    elif scale.expects == "raw" and 0 < high <= 1.0 and low >= 0:
+        message = (
+            f"Received values at most {high:g}, but model '{model_name}' rescales its own inputs ({scale.note}): "
+            f"it expects raw 0–255 pixels. Values already in [0, 1] are scaled twice, and its output will be "
+            f"meaningless. Fix: pass the raw pixels (e.g. x_test[0]), not explain.normalize(x)."
+        )
+    else:
+        return
+    warnings.warn(message, PixelScaleWarning, stacklevel=4)
+
+
+@dataclass(frozen=True)
+class InputScale:
+    """What values a model expects: pixels in [0, 1] (``"unit"``), raw 0–255 pixels it rescales itself (``"raw"``),
+    or values explain cannot judge (``"any"``).
+
+    Attributes:
+        expects: ``"unit"``, ``"raw"`` or ``"any"``.
+        layer: the model's own rescaling layer, if it has one.
+        note: what that layer does, in words (for messages and reports).
+
+    Examples:
+        >>> InputScale("unit").expects
+        'unit'
+    """
+
+    expects: str
+    layer: str | None = None
+    note: str = ""
+
+
+def input_scale(model: Any) -> InputScale:
+    """What values ``model`` expects, judged from its first layer.
+
+    A first ``Rescaling`` layer that divides by about 255 (``Rescaling(1/255)``,
+    ``Rescaling(1/127.5, offset=-1)``) means raw 0–255 pixels; a first
+    ``Normalization`` layer means raw pixels if its mean is above 1, pixels in
+    [0, 1] otherwise; any other rescaling, values explain cannot judge. Without
+    one, pixels in [0, 1], as the tutorial's model expects.
+
+    Examples:
+        >>> import explain
+        >>> input_scale(explain.seed_model())
+        InputScale(expects='unit', layer=None, note='')
+    """
+    k = keras()
+    layers = [layer for layer in getattr(model, "layers", []) if not isinstance(layer, k.layers.InputLayer)]
+    first = layers[0] if layers else None
+    if isinstance(first, k.layers.Rescaling):
+        factors = np.abs(np.asarray(first.scale, dtype=np.float64)).ravel()
+        offsets = np.asarray(first.offset, dtype=np.float64).ravel()
+        factor = float(factors.max()) if factors.size else 1.0
+        offset = f" + {float(offsets[0]):g}" if offsets.size == 1 and offsets[0] else ""
+        note = f"its first layer, '{first.name}', computes x · {factor:.4g}{offset}"
+        if 0 < factor <= 1 / 50:  # 1/255, 1/127.5: raw pixels in, [0, 1] or [-1, 1] out
+            return InputScale("raw", first.name, note + f" (about 1/{1 / factor:.4g})")
+        return InputScale("any", first.name, note)
+    if isinstance(first, k.layers.Normalization):
+        try:
+            mean = np.asarray(first.mean, dtype=np.float64)
+        except (AttributeError, TypeError, ValueError):  # not adapted yet: nothing to judge by
+            return InputScale("any", first.name, f"its first layer, '{first.name}', standardizes its inputs")
+        note = f"its first layer, '{first.name}', standardizes its inputs with mean {float(mean.mean()):.4g}"
+        return InputScale("raw" if float(mean.max()) > 1 else "unit", first.name, note)
+    return InputScale("unit")
 
 
 # -- pictures (explain.prepare_digit) -----------------------------------------------------------------
@@ -599,4 +946,41 @@ def model_for_data(model: Any, data: Any, *, doing: str = "train", compiled: boo
             f"integer label per image (7). Received: loss='{loss}', which wants one-hot rows "
             f"([0, 0, 0, 0, 0, 0, 0, 1, 0, 0]). Compile with loss='sparse_categorical_crossentropy'."
         )
+    if compiled and loss_kind(loss) == "shaped":
+        raise ModelError(
+            f"Expected a model compiled with a loss that takes one integer label per image, such as "
+            f"loss='sparse_categorical_crossentropy': explain.{doing} passes the Dataset's labels (7). "
+            f"Received: loss='{loss}', which compares the model's {units or 'n'} outputs with a target of the same "
+            f"shape, not with one label (TensorFlow would stop deep inside the loss). Compile with "
+            f"loss='sparse_categorical_crossentropy'."
+        )
     return model
+
+
+#: Keras's built-in losses that compare the output with a target of its own shape (squashed names: no
+#: underscores, lower case), so they cannot take one integer label per image.
+SHAPED_LOSSES = frozenset(
+    {
+        "mse", "meansquarederror", "mae", "meanabsoluteerror", "mape", "meanabsolutepercentageerror", "msle",
+        "meansquaredlogarithmicerror", "categoricalcrossentropy", "binarycrossentropy", "hinge", "squaredhinge",
+        "categoricalhinge", "kld", "kldivergence", "kullbackleiblerdivergence", "poisson", "cosinesimilarity",
+        "huber", "huberloss", "logcosh", "binaryfocalcrossentropy", "categoricalfocalcrossentropy", "tversky",
+        "dice",
+    }
+)  # fmt: skip
+
+
+def loss_kind(loss: Any) -> str:
+    """``"sparse"`` for a sparse categorical cross-entropy, ``"shaped"`` for another Keras loss, else ``"unknown"``.
+
+    Cross-entropy on one integer label per image is the loss explain explains; a
+    custom loss (a function of your own) is ``"unknown"``: explain cannot tell.
+
+    Examples:
+        >>> loss_kind("sparse_categorical_crossentropy"), loss_kind("mse"), loss_kind("my_loss")
+        ('sparse', 'shaped', 'unknown')
+    """
+    squashed = re.sub(r"[^a-z]", "", loss_name(loss).lower())
+    if squashed.startswith("sparsecategorical"):
+        return "sparse"
+    return "shaped" if squashed in SHAPED_LOSSES else "unknown"

@@ -7,23 +7,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from explain.diagnosis.diagnose import diagnose
-from explain.diagnosis.logparse import parse_log
+from explain.diagnosis.logparse import MAX_LOG_BYTES, parse_log, read_log_file
 from explain.errors import LogError
 
 
 def run_diagnose(args: argparse.Namespace) -> int:
     """``explain diagnose LOG``: read the log (``-``: standard input), print its diagnosis; returns the exit status."""
-    if args.log == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        path = Path(args.log)
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise LogError(f"Expected a readable log file. Received: {path} ({e.strerror or e}).") from None
+    # "-": standard input, which the user pipes in on purpose; a path: a regular file only (a FIFO would block)
+    data = sys.stdin.buffer.read(MAX_LOG_BYTES + 1) if args.log == "-" else read_log_file(args.log)
+    if len(data) > MAX_LOG_BYTES:
+        raise LogError(
+            f"Expected a log of at most {MAX_LOG_BYTES >> 20} MB on standard input. Received: more. Pipe in the part "
+            f"of interest, e.g. the last lines: tail -c 10M train.log | explain diagnose -"
+        )
     log = parse_log(data)
     result = diagnose(log)
     if args.json:

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from explain import figures
+from explain._core import checks
+from explain.cli.output import OutputFolder
 from explain.data.dataset import Dataset
 from explain.data.digit import prepare_digit
 from explain.data.scaling import normalize
@@ -177,20 +179,28 @@ def write_figures(
     Returns:
         The paths written, in order.
 
+    Raises:
+        OutputError: ``out`` cannot take the figures (a file, a read-only folder, a full disk): checked
+            before the data is loaded or a model trained. If drawing or writing fails later, the figures
+            written so far are removed.
+
     Examples:
         >>> import explain, tempfile
         >>> paths = explain.write_figures(tempfile.mkdtemp(), data="sample", epochs=1, echo=lambda s: None)
         >>> [p.name for p in paths][:3]
         ['digit.png', 'pixel_values.png', 'flatten.png']
     """
-    ds = _dataset(data)
-    jobs, t = _figures(ds, epochs, seed, index)
-    label = int(ds.y_test[index])
-    echo(f"Figures for x_test[{index}] (a {ds.class_names[label]}) and the model trained {epochs} "
-         f"epoch{'s' * (epochs != 1)} (seed {seed}, test accuracy {t.test_accuracy:.4f}) on {ds.source}:")  # fmt: skip
-    out = Path(out)
-    paths = []
-    for job in jobs:
-        paths.append(figures.save(job.draw(), out / job.name))
-        echo(f"  {out / job.name}  ←  {job.call}")
-    return paths
+    epochs, seed = checks.positive_int("epochs", epochs), checks.seed(seed)
+    checks.index("index", index, None)
+    output = OutputFolder(out)  # before any work: not after training, as a full disk was found
+    with output:
+        ds = _dataset(data)
+        jobs, t = _figures(ds, epochs, seed, index)
+        label = int(ds.y_test[index])
+        plural = "s" * (epochs != 1)
+        echo(f"Figures for x_test[{index}] (a {ds.class_names[label]}) and the model trained {epochs} epoch{plural} "
+             f"(seed {seed}, test accuracy {t.test_accuracy:.4f}) on {ds.source}:")  # fmt: skip
+        for job in jobs:
+            path = output.save_figure(job.draw(), job.name)
+            echo(f"  {path}  ←  {job.call}")
+    return list(output.written)

@@ -163,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["EXPLAIN_VERBOSE"] = "1"
 
     try:
+        if args.command in ("tour", "figures"):
+            from explain.cli.output import check_out
+
+            check_out(args.out)  # before TensorFlow is even imported: a bad --out costs no wait
         if args.command == "tour":
             from explain.cli.tour import run_tour
 
@@ -189,8 +193,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DataError, InputError, ModelError, LayerNotFoundError, ValueError) as e:
         print(f"explain: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # a disk that fills up, a folder that turns read-only, mid-way
+        cleaned = " The files this command wrote were removed." if args.command in ("tour", "figures") else ""
+        print(f"explain: error: could not finish: {e}.{cleaned}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print("\nexplain: interrupted; files already written are complete, nothing half-written.", file=sys.stderr)
+        done = (
+            "the files this command wrote were removed"
+            if args.command in ("tour", "figures")
+            else "files already written are complete, nothing half-written"
+        )
+        print(f"\nexplain: interrupted; {done}.", file=sys.stderr)
         return 130
     return 0
 

@@ -22,9 +22,9 @@ from explain import figures
 from explain._core import checks
 from explain._core import formatting as fmt
 from explain._core.constants import BATCH_SIZE, LN10
-from explain._core.files import atomic_write_text
 from explain._core.report import Rendered, Table, text_width, wrap
 from explain._core.tf import keras, versions
+from explain.cli.output import OutputFolder
 from explain.data.dataset import Dataset
 from explain.data.scaling import normalize, scaling
 from explain.data.sources import load_mnist
@@ -116,21 +116,41 @@ def run_tour(
     Returns:
         A `TourResult` with the summary and the files written.
 
+    Raises:
+        OutputError: ``out`` cannot take the files (a file, a read-only folder, a full disk): checked before
+            any work (see `explain.cli.output.check_out`). If the tour fails later, the files it wrote are removed.
+        ValueError: bad ``epochs``, ``index`` or ``seed``.
+
     Examples:
         >>> from explain.cli.tour import run_tour
         >>> result = run_tour("sample", epochs=1, out="/tmp/tour", echo=lambda s: None)  # doctest: +SKIP
         >>> result.summary["evaluate"]["accuracy"] > 0.8  # doctest: +SKIP
         True
     """
-    epochs = checks.positive_int("epochs", epochs)
+    epochs, seed = checks.positive_int("epochs", epochs), checks.seed(seed)
+    index = checks.index("index", index, None)
+    output = OutputFolder(out)  # checked before any work; emptied of what the tour wrote if it fails
+    with output:
+        return _tour(data, epochs, index, seed, output, echo, progress)
+
+
+def _tour(
+    data: str | Dataset,
+    epochs: int,
+    index: int,
+    seed: int,
+    output: OutputFolder,
+    echo: Callable[[str], None],
+    progress: bool,
+) -> TourResult:
     k = keras()
-    out = Path(out)
+    out = output.path
     w = _Writer(echo)
-    files: list[Path] = []
+    files = output.written
     summary: dict[str, Any] = {"seed": seed, "epochs": epochs, "index": index}
 
     def save(fig: Any, name: str) -> None:
-        files.append(figures.save(fig, out / name))
+        output.save_figure(fig, name)
 
     # 1. Load ---------------------------------------------------------------------------
     w.section("Load the data", "(x_train, y_train), (x_test, y_test) = mnist.load_data()")
@@ -321,14 +341,14 @@ def run_tour(
     # Summary files -----------------------------------------------------------------------
     summary["versions"] = versions()
     summary["files"] = [p.name for p in files]
-    files.append(atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n"))
+    output.write_text("summary.json", json.dumps(summary, indent=2) + "\n")
     md = ["# The Hello World, explained", "", f"Data: {ds.source}. Seed {seed}. " + _versions_line(summary), ""]
     md += w.markdown
     md += ["## Figures", ""] + [f"![{p.stem}]({p.name})" for p in files if p.suffix == ".png"]
-    files.append(atomic_write_text(out / "summary.md", "\n".join(md) + "\n"))
+    output.write_text("summary.md", "\n".join(md) + "\n")
     echo("")
     echo(wrap(f"Wrote {len(files)} files to {out}/: " + ", ".join(p.name for p in files), w.width))
-    return TourResult(out=out, summary=summary, files=files)
+    return TourResult(out=out, summary=summary, files=list(files))
 
 
 def _versions_line(summary: dict[str, Any]) -> str:

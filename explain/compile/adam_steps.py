@@ -9,6 +9,7 @@ correction, and the difference from Keras at every step.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from explain._core import formatting as fmt
 from explain._core.report import Block, Rendered, Report, Table
 from explain._core.tf import keras
 from explain.compile.adam import adam_delta, check_hyper
-from explain.errors import InputError, ModelError
+from explain.errors import ExplanationWarning, InputError, ModelError
 from explain.forward.capture import seeded
 
 #: The quantiles of the first step's sizes that a result keeps (the last one is the maximum).
@@ -145,6 +146,8 @@ class AdamExplanation(Rendered):
             in place of ε, which is Keras's form rewritten: ``(steps, variables)``.
         weights: NumPy's weights after the last step, one array per variable.
         step_sizes: the first step's sizes for the first Dense kernel (`StepSizes`).
+        notes: what a reader must know first: a model compiled with another loss than the tutorial's
+            cross-entropy (the gradients, and so the steps, are that loss's).
 
     Examples:
         >>> import explain
@@ -175,6 +178,7 @@ class AdamExplanation(Rendered):
     rescaled_epsilon_max_abs_diff: np.ndarray = field(repr=False)
     weights: tuple[np.ndarray, ...] = field(repr=False)
     step_sizes: StepSizes = field(repr=False)
+    notes: tuple[str, ...] = ()
 
     @property
     def max_diff(self) -> float:
@@ -306,6 +310,7 @@ class AdamExplanation(Rendered):
             f"t = {epoch:,}, the end of the tutorial's first epoch of 60,000/32 batches):",
             Table(("t", "1-β1^t", "1-β2^t", "α_t/lr", "effective ε"), crows, align="rrrrr"),
         ]
+        blocks[:0] = list(self.notes)  # first: they change how everything below reads
         return Report(
             f"Adam, by hand: {self.steps} step{'s' if self.steps != 1 else ''} on a batch of {self.batch_size}",
             tuple(blocks),
@@ -477,8 +482,13 @@ def adam_steps(
     Returns:
         An `AdamExplanation`.
 
+    Warns:
+        ExplanationWarning: the model is compiled with another loss than cross-entropy: the steps are
+            that loss's (the result's ``notes`` and report say so first).
+
     Raises:
-        ValueError: ``steps`` < 1, a seed outside 0 … 2**32 - 1, or a hyper-parameter out of range.
+        ValueError: ``steps`` < 1, a seed outside 0 … 2**32 - 1, ``training`` not True or False, or a
+            hyper-parameter out of range.
         ModelError: the model is not a compiled Keras model with trainable weights and one input.
         InputError: ``x`` has the wrong shape or values, or ``y`` is not one class label per image.
 
@@ -494,7 +504,7 @@ def adam_steps(
         >>> a.bias_correction[0, :3].round(4)  # 1-β1, 1-β2 and α_1/lr = √(1-β2)/(1-β1) at t = 1
         array([0.1   , 0.001 , 0.3162])
     """
-    steps, seed, training = checks.positive_int("steps", steps), checks.seed(seed), bool(training)
+    steps, seed, training = checks.positive_int("steps", steps), checks.seed(seed), checks.flag("training", training)
     learning_rate, beta_1, beta_2, epsilon = check_hyper(learning_rate, beta_1, beta_2, epsilon)
     _check_model(model)
     k = keras()
@@ -592,4 +602,20 @@ def adam_steps(
         rescaled_epsilon_max_abs_diff=rs_diffs,
         weights=tuple(numpy_w),
         step_sizes=step_sizes,
+        notes=_loss_notes(model.name, loss_name),
     )
+
+
+def _loss_notes(model_name: str, loss_name: str) -> tuple[str, ...]:
+    """A note (and an ExplanationWarning) when the compiled loss is not the tutorial's cross-entropy."""
+    squashed = loss_name.replace("_", "").lower()
+    if squashed in ("sparsecategoricalcrossentropy", "categoricalcrossentropy"):
+        return ()
+    note = (
+        f"Model '{model_name}' is compiled with loss='{loss_name}', not the tutorial's cross-entropy: the gradients, "
+        f"and so every step and loss below, are those of {loss_name}. Adam's update is the same for any loss, but "
+        f"these are not the numbers the tutorial's model would give; compile with "
+        f"loss='sparse_categorical_crossentropy' to see those."
+    )
+    warnings.warn(f"explain: {note}", ExplanationWarning, stacklevel=3)
+    return (note,)

@@ -191,6 +191,7 @@ def loss_by_hand(model: Any, x: Any, y: Any, *, show: int = 5, evaluate: bool = 
         True
     """
     show = checks.positive_int("show", show)
+    evaluate = checks.flag("evaluate", evaluate)
     t, batch, probabilities, labels = forward_batch(model, x, y)
     p_label = probabilities[np.arange(len(labels)), labels]  # (n,)
     costs = clipped_cost(p_label)

@@ -276,6 +276,7 @@ def logits_shortcut(
         (True, True)
     """
     show = checks.positive_int("show", show)
+    evaluate = checks.flag("evaluate", evaluate)
     if isinstance(logit_scale, bool) or not isinstance(logit_scale, (int, float, np.number)):
         raise ValueError(f"Expected logit_scale to be a positive number. Received: logit_scale={logit_scale!r}")
     if not (math.isfinite(logit_scale) and logit_scale > 0):

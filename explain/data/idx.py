@@ -8,15 +8,18 @@ images ``(n, 28, 28)`` and 1 for labels ``(n,)``.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import math
+import os
 import struct
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
-from explain._core.files import atomic_write_bytes
+from explain._core.files import atomic_write_bytes, open_regular
 from explain.errors import DataError
 
 # The four files of a split folder, as Yann LeCun's page and Debian name them.
@@ -28,11 +31,26 @@ IDX_FILES = {
 }
 
 
+#: The most bytes explain reads into one array: far above full MNIST's 47,040,000 training pixels, far below
+#: what a forged header or a gzip bomb could make it allocate.
+MAX_ARRAY_BYTES = 1 << 30
+
+#: Deflate compresses at most about 1032:1, so a .gz file cannot hold more than this many bytes per byte.
+MAX_DEFLATE_RATIO = 1032
+
+
 def read_idx(path: str | Path) -> np.ndarray:
-    """Read one idx file (gzipped or not) into a uint8 array.
+    """Read one idx file (gzipped or not) into a uint8 array, reading no more than its header declares.
+
+    The header is read and checked first: the declared size against the
+    file's size (a plain file) or against the most a gzip file of that size
+    can inflate to, and against `MAX_ARRAY_BYTES`. Only then is the array
+    allocated, once, and filled; one byte more is asked for to tell a file
+    longer than declared (a gzip bomb inflates no further than that).
 
     Raises:
-        DataError: if the file is not an unsigned-byte idx file or is truncated.
+        DataError: if the file is not an unsigned-byte idx file, is truncated,
+            longer than declared, or declares more than `MAX_ARRAY_BYTES`.
 
     Examples:
         >>> import numpy as np, tempfile, os
@@ -42,31 +60,64 @@ def read_idx(path: str | Path) -> np.ndarray:
         array([5, 0, 4], dtype=uint8)
     """
     path = Path(path)
+    gz = path.suffix == ".gz"
     try:
-        opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rb") as f:
-            data = f.read()
+        with open_regular(path) as raw:  # never a FIFO or a device
+            size_on_disk = os.fstat(raw.fileno()).st_size
+            with gzip.GzipFile(fileobj=raw, mode="rb") if gz else contextlib.nullcontext(raw) as f:
+                return _read_idx_from(f, path, gz, size_on_disk)
     except (OSError, EOFError, zlib.error) as e:
         raise DataError(f"Could not read the idx file {path}: {e}.") from e
-    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+
+
+def _read_idx_from(f: BinaryIO, path: Path, gz: bool, size_on_disk: int) -> np.ndarray:
+    head = f.read(4)
+    if len(head) < 4 or head[0] != 0 or head[1] != 0:
         raise DataError(
             f"Expected an idx file (magic number 0x0000...). Received: {path} "
-            f"starting with bytes {data[:4].hex() or 'nothing'}."
+            f"starting with bytes {head[:4].hex() or 'nothing'}."
         )
-    if data[2] != 0x08:
-        raise DataError(f"Expected unsigned-byte idx data (type 0x08). Received: type 0x{data[2]:02x} in {path}.")
-    ndim = data[3]
-    header = 4 + 4 * ndim
-    if len(data) < header:
+    if head[2] != 0x08:
+        raise DataError(f"Expected unsigned-byte idx data (type 0x08). Received: type 0x{head[2]:02x} in {path}.")
+    ndim = head[3]
+    sizes = f.read(4 * ndim)
+    if len(sizes) < 4 * ndim:
         raise DataError(f"The idx file {path} is truncated inside its header.")
-    dims = struct.unpack(">" + "I" * ndim, data[4:header])
+    dims = struct.unpack(">" + "I" * ndim, sizes)
     expected = math.prod(dims)  # exact for any sizes; 1 for a 0-d file, as np.reshape(()) needs
-    if len(data) - header != expected:
+    header = 4 + 4 * ndim
+    if not gz and size_on_disk - header != expected:  # a plain file: its size says it all, before any allocation
         raise DataError(
             f"Expected {expected:,} values after the header of {path} (shape {dims}). "
-            f"Received: {len(data) - header:,} bytes. The file is truncated or not an idx file."
+            f"Received: {size_on_disk - header:,} bytes. The file is truncated or not an idx file."
         )
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims).copy()
+    if gz and expected > MAX_DEFLATE_RATIO * size_on_disk:
+        raise DataError(
+            f"Expected {expected:,} values after the header of {path} (shape {dims}). Received: a gzip file of "
+            f"{size_on_disk:,} bytes, which cannot inflate to that many (deflate packs at most "
+            f"{MAX_DEFLATE_RATIO:,} bytes into one): the file is truncated or not an idx file."
+        )
+    if expected > MAX_ARRAY_BYTES:
+        raise DataError(
+            f"Expected at most {MAX_ARRAY_BYTES:,} bytes in one array (explain's limit; full MNIST's training "
+            f"images are 47,040,000). Received: {path}, whose header declares shape {dims}, {expected:,} bytes."
+        )
+    out = np.empty(dims, dtype=np.uint8)  # allocated once, filled in place: never the file's size twice
+    flat = memoryview(out.reshape(-1))  # a view of the same memory
+    got = 0
+    while got < expected:  # a gzip stream hands out its data in pieces
+        n = f.readinto(flat[got:])
+        if not n:
+            break
+        got += n
+    extra = f.read(1)  # at the end of a gzip stream this also checks its CRC and length
+    if got != expected or extra:
+        received = f"{got:,} bytes" if not extra else f"more than {expected:,} bytes"
+        raise DataError(
+            f"Expected {expected:,} values after the header of {path} (shape {dims}). "
+            f"Received: {received}. The file is truncated or not an idx file."
+        )
+    return out
 
 
 def write_idx(path: str | Path, array: np.ndarray) -> Path:

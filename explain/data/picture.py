@@ -24,6 +24,7 @@ import numpy as np
 
 from explain._core import checks
 from explain._core import formatting as fmt
+from explain._core.files import open_regular
 from explain.errors import PictureError
 
 #: Luma weights (ITU-R BT.601, as Pillow's ``convert("L")``), in thousandths.
@@ -105,15 +106,18 @@ def _from_pil(image: Any, name: str) -> Picture:
 def _open(path: Path) -> Picture:
     from PIL import Image, UnidentifiedImageError
 
+    # The path rules every public function shares: its length, ~user, and a FIFO or a device refused by stat.
+    path = checks.path(path, name="the picture", error=PictureError)
+    kind = checks.not_special(path, name="the picture", error=PictureError, expected="a picture file")
     name = f"file {path.name}"
-    if not path.exists():
+    if kind == "missing":
         raise PictureError(f"Expected the path of a picture file. Received: {str(path)!r}, which does not exist.")
-    if path.is_dir():
+    if kind == "folder":
         raise PictureError(f"Expected the path of a picture file. Received: {str(path)!r}, which is a folder.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below, with our message
-            with Image.open(path) as image:
+            with open_regular(path) as f, Image.open(f) as image:  # never blocks on a FIFO swapped in
                 return _from_pil(image, name)
     except UnidentifiedImageError as e:
         raise PictureError(

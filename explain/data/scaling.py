@@ -30,7 +30,8 @@ def normalize(x: np.ndarray) -> np.ndarray:
         ``x / 255`` as a float32 array of the same shape.
 
     Raises:
-        DataError: ``x`` is not numeric.
+        DataError: ``x`` is not numeric, or holds values outside 0–255 (negative, above
+            255, NaN or infinite): divided by 255 they would not be pixels in [0, 1].
 
     Examples:
         >>> import numpy as np
@@ -40,6 +41,17 @@ def normalize(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x)
     if not (np.issubdtype(x.dtype, np.number) and not np.issubdtype(x.dtype, np.complexfloating)):
         raise DataError(f"Expected pixel values as numbers (uint8 0–255). Received: dtype {x.dtype}.")
+    if x.size and x.dtype != np.uint8:  # uint8 is 0–255 by construction
+        bad = ~np.isfinite(x) | (x < 0) | (x > 255) if np.issubdtype(x.dtype, np.floating) else (x < 0) | (x > 255)
+        if bad.any():
+            first = tuple(int(i) for i in np.argwhere(bad)[0]) if x.ndim else ()
+            where = f" at index {first}" if x.ndim else ""
+            raise DataError(
+                f"Expected pixel values 0–255. Received: {x[first].item()!r}{where} ({int(bad.sum()):,} of "
+                f"{x.size:,} values outside 0–255). Divided by 255 they would not be pixels in [0, 1]. If the "
+                f"values were resized or computed, clip them first: np.clip(x, 0, 255); if they use another "
+                f"scale (16-bit images: 0–65535), rescale them to 0–255."
+            )
     if np.issubdtype(x.dtype, np.floating) and x.size and 0 < x.max() <= 1.0:
         warnings.warn(
             f"Expected pixel values 0–255. Received: floats with maximum {float(x.max()):g}, which look "

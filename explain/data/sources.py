@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import socket
 import sys
@@ -25,10 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
+from explain._core import checks
 from explain._core import formatting as fmt
+from explain._core.files import open_regular
 from explain._core.tf import keras
 from explain.data.dataset import FASHION_CLASSES, SPLITS, Dataset, short_repr, source_hint, validate_arrays
-from explain.data.idx import find_idx_files, read_idx
+from explain.data.idx import MAX_ARRAY_BYTES, MAX_DEFLATE_RATIO, find_idx_files, read_idx
 from explain.data.sample import load_sample
 from explain.errors import DataError
 
@@ -45,7 +48,7 @@ def _notice(message: str) -> None:
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
     # Opened here, not by np.load: NumPy leaves its own handle open when the zip is broken.
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed by the with below
+        fh = open_regular(path)  # never a FIFO or a device, even one swapped in after the check
     except OSError as e:
         raise DataError(f"Could not open {path}: {e.strerror or e}. Check that it is readable.") from e
     with fh:
@@ -79,8 +82,11 @@ def _read_npz_from(fh: io.BufferedReader, path: Path) -> dict[str, np.ndarray]:
         )
     with loaded as f:
         try:
+            _check_members(f, path)
             # Absent keys are caught by validate_arrays, which lists what the file holds.
             return {k: (f[k] if k in SPLITS else np.empty(0)) for k in f.files}
+        except DataError:  # _check_members says what is wrong itself
+            raise
         except ValueError as e:
             if "pickle" in str(e):
                 raise DataError(
@@ -94,12 +100,57 @@ def _read_npz_from(fh: io.BufferedReader, path: Path) -> dict[str, np.ndarray]:
             raise DataError(f"Could not read {path}: {e}. The file is truncated or corrupt.") from e
 
 
+def _check_members(f: np.lib.npyio.NpzFile, path: Path) -> None:
+    """Check each array's declared shape against its size in the archive, before NumPy allocates it.
+
+    NumPy allocates what a .npy header declares, then reads: a forged header claiming
+    10¹² images is a MemoryError (or a machine brought to its knees), not a clear error.
+    """
+    for key in SPLITS:
+        name = f"{key}.npy"
+        if name not in f.zip.namelist():
+            continue  # validate_arrays lists what is missing
+        info = f.zip.getinfo(name)
+        if info.compress_type != zipfile.ZIP_STORED and info.file_size > MAX_DEFLATE_RATIO * info.compress_size + 4096:
+            raise DataError(
+                f"Expected {key} in {path} to inflate to at most {MAX_DEFLATE_RATIO:,} times its compressed size. "
+                f"Received: {info.compress_size:,} bytes that claim to hold {info.file_size:,}: the archive is "
+                f"damaged or forged."
+            )
+        with f.zip.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            read_header = (
+                np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            )
+            shape, _, dtype = read_header(member, max_header_size=10_000)
+            header = member.tell()
+        if dtype.hasobject:
+            continue  # pickled objects: refused with their own message when read
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes > MAX_ARRAY_BYTES:
+            raise DataError(
+                f"Expected at most {MAX_ARRAY_BYTES:,} bytes in one array (explain's limit; full MNIST's training "
+                f"images are 47,040,000). Received: {key} in {path} declaring shape {shape} of {dtype}, "
+                f"{nbytes:,} bytes."
+            )
+        if header + nbytes != info.file_size:
+            raise DataError(
+                f"Expected {key} in {path} to hold the {nbytes:,} bytes its header declares (shape {shape} of "
+                f"{dtype}). Received: {info.file_size - header:,} bytes. The file is truncated, damaged or forged."
+            )
+
+
 def _read_path(
-    path: str | os.PathLike[str], n_classes: int = 10, keywords: tuple[str, ...] = ()
+    path: str | os.PathLike[str], n_classes: int = 10, keywords: tuple[str, ...] = (), name: str = "source"
 ) -> dict[str, np.ndarray]:
-    """Read a Keras-layout ``.npz`` or a folder of the four idx files (``keywords``: the loader's words, for hints)."""
-    p = Path(path).expanduser()
-    if p.is_dir():
+    """Read a Keras-layout ``.npz`` or a folder of the four idx files (``keywords``: the loader's words, for hints).
+
+    The path is checked before anything is opened (`explain._core.checks.path`): its length, a ``~user``
+    that does not exist, and what it is (a FIFO or a device is refused, never opened).
+    """
+    p = checks.path(path, name=name, error=DataError)
+    kind = checks.not_special(p, name=name, error=DataError)
+    if kind == "folder":
         files = find_idx_files(p)
         if files is None:
             raise DataError(
@@ -108,7 +159,7 @@ def _read_path(
                 f"Received: {p} with {', '.join(sorted(x.name for x in p.iterdir())[:8]) or 'no files'}."
             )
         arrays = {key: read_idx(f) for key, f in files.items()}
-    elif p.is_file():
+    elif kind == "file":
         if p.name.endswith(("-ubyte", "-ubyte.gz")):
             raise DataError(
                 f"Expected a .npz file or a folder of the four idx files. Received: the single idx file {p}. "
@@ -124,7 +175,9 @@ def _read_path(
 
 
 def _keras_home() -> Path:
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser()
+    if os.environ.get("KERAS_HOME"):
+        return checks.path(os.environ["KERAS_HOME"], name="$KERAS_HOME", error=DataError)
+    return Path.home() / ".keras"
 
 
 def _keras_download(loader_name: str) -> dict[str, np.ndarray] | None:
@@ -179,19 +232,21 @@ def load_mnist(source: str | os.PathLike[str] = "auto", *, download: bool = True
             f"Expected source to be 'auto', 'sample', 'keras' or a path. Received: {short_repr(source)}."
             + source_hint(source)
         )
+    download = checks.flag("download", download)
     src = os.fspath(source)
     if src == "sample":
         return _sample_dataset()
     if src not in ("auto", "keras"):
-        p = Path(src).expanduser()
+        p = checks.path(src, name="source", error=DataError)
         return Dataset(
             "mnist", **_read_path(p, keywords=("auto", "sample", "keras")), source=f"file {p}", origin="path"
         )
     if src == "auto":
         env = os.environ.get(MNIST_ENV)
         if env:
-            p = Path(env).expanduser()
-            return Dataset("mnist", **_read_path(p), source=f"file {p} (from ${MNIST_ENV})", origin="env")
+            p = checks.path(env, name=f"${MNIST_ENV}", error=DataError)
+            arrays = _read_path(p, name=f"${MNIST_ENV}")
+            return Dataset("mnist", **arrays, source=f"file {p} (from ${MNIST_ENV})", origin="env")
     cache = _keras_home() / "datasets" / "mnist.npz"
     if cache.is_file():
         try:
@@ -268,17 +323,19 @@ def load_fashion_mnist(source: str | os.PathLike[str] = "auto", *, download: boo
             f"Expected source to be 'auto', 'debian', 'keras' or a path. Received: {short_repr(source)}."
             + source_hint(source)
         )
+    download = checks.flag("download", download)
     src = os.fspath(source)
     name, classes = "fashion_mnist", FASHION_CLASSES
     if src not in ("auto", "debian", "keras"):
-        p = Path(src).expanduser()
+        p = checks.path(src, name="source", error=DataError)
         arrays = _read_path(p, keywords=("auto", "debian", "keras"))
         return Dataset(name, **arrays, source=f"file {p}", origin="path", class_names=classes)
     if src == "auto" and os.environ.get(FASHION_ENV):
-        p = Path(os.environ[FASHION_ENV]).expanduser()
+        p = checks.path(os.environ[FASHION_ENV], name=f"${FASHION_ENV}", error=DataError)
         return Dataset(
-            name, **_read_path(p), source=f"file {p} (from ${FASHION_ENV})", origin="env", class_names=classes
-        )
+            name, **_read_path(p, name=f"${FASHION_ENV}"), source=f"file {p} (from ${FASHION_ENV})", origin="env",
+            class_names=classes,
+        )  # fmt: skip
     if src in ("auto", "debian") and find_idx_files(DEBIAN_FASHION_DIR):
         return Dataset(
             name, **_read_path(DEBIAN_FASHION_DIR), source=f"Debian's dataset-fashion-mnist ({DEBIAN_FASHION_DIR})",

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,7 +29,7 @@ import numpy as np
 from explain.diagnosis import rules
 from explain.diagnosis.facts import PROBE_SIZE, data_facts, model_facts, probe_facts
 from explain.diagnosis.findings import SEVERITIES, Diagnosis
-from explain.diagnosis.logparse import RENAMES, ParsedLog, parse_log
+from explain.diagnosis.logparse import RENAMES, ParsedLog, parse_log, read_log_file
 from explain.errors import LogError
 from explain.fit.run import TrainingRun
 
@@ -67,11 +66,7 @@ def _canonical(history: Mapping[str, Sequence[float]]) -> dict[str, list[float]]
 def _read(source: Any) -> tuple[str, dict[str, list[float]], dict[str, float] | None, ParsedLog | None, Any, Any]:
     """-> (kind, history, evaluation, parsed log, training run, model carried by the source)."""
     if isinstance(source, os.PathLike):
-        path = Path(source)
-        try:
-            source = path.read_bytes()
-        except OSError as e:
-            raise LogError(f"Expected a readable log file. Received: {path} ({e.strerror or e}).") from None
+        source = read_log_file(source)  # never a FIFO or a device; a clear LogError for what cannot be read
     if isinstance(source, (str, bytes, bytearray)):
         log = parse_log(bytes(source) if isinstance(source, bytearray) else source)
         if not log.ok and not log.messages:

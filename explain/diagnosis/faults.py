@@ -55,6 +55,7 @@ from __future__ import annotations
 import functools
 
 from explain._core import checks
+from explain._core.cache import cache_folder
 from explain.diagnosis import fault_cache
 from explain.diagnosis.fault_catalogue import FAULTS, Fault, clipped_sparse_crossentropy, gallery, get, names
 from explain.diagnosis.fault_run import FaultRun, short_error, train_fault
@@ -95,17 +96,18 @@ def run(name: str, *, epochs: int | None = None, seed: int = 0, cache: bool = Tr
     """
     get(name)
     epochs = FAULTS[name].epochs if epochs is None else checks.positive_int("epochs", epochs)
-    return _run(name, epochs, checks.seed(seed), bool(cache))
+    return _run(name, epochs, checks.seed(seed), checks.flag("cache", cache))
 
 
 @functools.lru_cache(maxsize=16)
 def _run(name: str, epochs: int, seed: int, cache: bool) -> FaultRun:
     fault = FAULTS[name]
-    if cache:
-        found = fault_cache.load_fault_run(fault, epochs, seed)
+    folder = cache_folder(cache, what="the fault run")  # None, with a warning that names it, if unusable
+    if folder is not None:
+        found = fault_cache.load_fault_run(fault, epochs, seed, folder)
         if found is not None:
             return found
     result = train_fault(fault, epochs, seed)
-    if cache:
-        fault_cache.save_fault_run(result, epochs, seed)
+    if folder is not None:
+        fault_cache.save_fault_run(result, epochs, seed, folder)
     return result

@@ -210,7 +210,7 @@ class Diagnosis(Rendered):
         if self.log is not None and (self.log.skipped or self.log.notes):
             parts = list(self.log.notes)
             if self.log.skipped:
-                parts.append(f"{len(self.log.skipped)} line(s) of the log were not used "
+                parts.append(f"{self.log.n_skipped} line(s) of the log were not used "
                              f"(first: line {self.log.skipped[0].line}, {self.log.skipped[0].reason}).")  # fmt: skip
             blocks.append("About the log: " + " ".join(parts))
         counts = [(sum(f.severity == s for f in self.findings), s) for s in ("problem", "warning")]

@@ -34,28 +34,37 @@ Pure Python: nothing here imports TensorFlow, so ``explain diagnose LOG`` stays 
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from explain._core import checks
+from explain._core.files import open_regular
 from explain._core.report import Block, Rendered, Report, Table
 from explain.errors import LogError
 
 #: Metric names as old Keras printed them -> the names Keras 3 uses.
 RENAMES = {"acc": "accuracy", "val_acc": "val_accuracy", "lr": "learning_rate"}
 
+# Every pattern runs in time linear in the text: no two adjacent parts can match the same characters
+# (the classic cause of quadratic backtracking: ``\d+\.?\d*`` on a long run of digits, ``\s*`` after ``\s`` on a
+# long run of spaces), and a run of digits or spaces is entered at its first character only (look-behinds).
+# Counters and epoch numbers have at most 15 digits: int() of a longer number is refused by Python (over 4,300
+# digits) and no log counts that far, so such a line is kept as text. tests/test_logparse.py bounds time per byte.
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]|\[(?:\d{1,3}(?:;\d{1,3})*)?m(?=[\s\d━=.>\[]|$)")
-_NUM = r"[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf(?:inity)?)"
-_EPOCH = re.compile(r"\bEpoch\s+(\d+)\s*/\s*(\d+)", re.IGNORECASE)
-_COUNTER = re.compile(r"(?<![\w./:-])(\d+)\s*/\s*(\d+|Unknown)(?![\w/.])")
+_NUM = r"[-+]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|nan|inf(?:inity)?)"
+_INT = r"(\d{1,15})(?!\d)"
+_EPOCH = re.compile(r"\bEpoch\s+" + _INT + r"\s*/\s*" + _INT, re.IGNORECASE)
+_COUNTER = re.compile(r"(?<![\w./:-])" + _INT + r"\s*/\s*(\d{1,15}|Unknown)(?![\w/.])")
 _TOKEN = re.compile(_EPOCH.pattern + "|" + _COUNTER.pattern, re.IGNORECASE)
-_METRIC = re.compile(r"(?:^|\s)-?\s*([A-Za-z_][\w.]*)\s*:\s*(" + _NUM + r")(?=\s|,|$)", re.IGNORECASE)
-_TAIL = re.compile(r"\s-\s+([A-Za-z_][\w.]*)\s*(?::\s*(\S*))?\s*$")
-_LIST = re.compile(r"^\[\s*(" + _NUM + r"(?:\s*,\s*" + _NUM + r")*)\s*\]$", re.IGNORECASE)
+_METRIC = re.compile(r"(?<!\S)(?:-\s*)?([A-Za-z_][\w.]*)\s*:\s*(" + _NUM + r")(?=\s|,|$)", re.IGNORECASE)
+_TAIL = re.compile(r"(?<=\s)-\s+([A-Za-z_][\w.]*)(?:\s*:\s*(\S*))?\s*$")
 _DICT_ITEM = re.compile(r"['\"]([A-Za-z_][\w.]*)['\"]\s*:\s*(?:np\.float\d*\()?(" + _NUM + r")", re.IGNORECASE)
-_TEST_LINE = re.compile(r"^test[ _](loss|accuracy|acc)\s*[:=]?\s*(" + _NUM + r")\s*$", re.IGNORECASE)
-_TRAIN_ON = re.compile(r"Train on (\d+) samples(?:, validate on (\d+) samples)?", re.IGNORECASE)
+_TEST_LINE = re.compile(r"^test[ _](loss|accuracy|acc)\s*(?:[:=]\s*)?(" + _NUM + r")\s*$", re.IGNORECASE)
+_TRAIN_ON = re.compile(r"Train on " + _INT + r" samples(?:, validate on " + _INT + r" samples)?", re.IGNORECASE)
+_NUMBER = re.compile(_NUM, re.IGNORECASE)
 _MESSAGE = re.compile(
     r"(Error|Exception|Warning|Traceback|Invalid loss|terminating training|Received a label value|"
     r"must have the same|from_logits|You are passing a target array)",
@@ -65,7 +74,7 @@ _IGNORED_KEYS = {"eta"}
 _BAR_CHARS = set("━=.>[]─█░▒▓ ")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogEpoch:
     """One epoch as the log printed it.
 
@@ -91,7 +100,7 @@ class LogEpoch:
     line: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogEvaluation:
     """A result of ``model.evaluate`` found in the log.
 
@@ -107,7 +116,7 @@ class LogEvaluation:
     how: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogMessage:
     """An error or warning line quoted from the log."""
 
@@ -115,7 +124,7 @@ class LogMessage:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Skipped:
     """A line (or part of one) that was not used, and why."""
 
@@ -138,6 +147,7 @@ class ParsedLog(Rendered):
         n_lines: lines in the text.
         train_samples: from old Keras's ``Train on N samples`` line, if printed.
         val_samples: from ``…, validate on M samples``, if printed.
+        skipped_count: how many lines were not used, when more than `skipped` lists (see `n_skipped`).
 
     Examples:
         >>> log = parse_log("Epoch 1/2\\n60000/60000 [====] - 8s 126us/step - loss: 0.2200 - acc: 0.9345\\n"
@@ -157,6 +167,12 @@ class ParsedLog(Rendered):
     n_lines: int = 0
     train_samples: int | None = None
     val_samples: int | None = None
+    skipped_count: int | None = None
+
+    @property
+    def n_skipped(self) -> int:
+        """How many lines were not used (`skipped` lists the first `MAX_KEPT` of them)."""
+        return len(self.skipped) if self.skipped_count is None else self.skipped_count
 
     @property
     def history(self) -> dict[str, list[float]]:
@@ -215,7 +231,7 @@ class ParsedLog(Rendered):
         fmt = "/".join(self.formats) or "unknown"
         return (
             f"ParsedLog({n_ep} epoch{'s' if n_ep != 1 else ''}, {n_ev} evaluation{'s' if n_ev != 1 else ''}, "
-            f"format {fmt}, {len(self.skipped)} line{'s' if len(self.skipped) != 1 else ''} skipped)"
+            f"format {fmt}, {self.n_skipped} line{'s' if self.n_skipped != 1 else ''} skipped)"
         )
 
     def report(self) -> Report:
@@ -240,8 +256,8 @@ class ParsedLog(Rendered):
         blocks += list(self.notes)
         if self.skipped:
             shown = "; ".join(f"line {s.line} ({s.reason})" for s in self.skipped[:3])
-            more = f" and {len(self.skipped) - 3} more" if len(self.skipped) > 3 else ""
-            blocks.append(f"Skipped {len(self.skipped)} line{'s' if len(self.skipped) != 1 else ''}: {shown}{more}.")
+            more = f" and {self.n_skipped - 3:,} more" if self.n_skipped > 3 else ""
+            blocks.append(f"Skipped {self.n_skipped:,} line{'s' if self.n_skipped != 1 else ''}: {shown}{more}.")
         if not self.ok:
             blocks.append(self.problem)
         fmt = " and ".join(self.formats) or "no known"
@@ -256,6 +272,42 @@ def _fmt(x: float) -> str:
 
 
 # -- text to records ----------------------------------------------------------------------------
+
+
+#: The largest log file explain reads: a thousand epochs of Keras's redrawn progress bars take about 200 MB.
+MAX_LOG_BYTES = 256 << 20
+
+
+def read_log_file(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a log file, or a `LogError` that says why not, never blocking.
+
+    The path is checked first (`explain._core.checks.path`): a FIFO or a device is
+    refused by ``stat``, never opened (reading a FIFO waits for a writer forever,
+    ``/dev/zero`` never ends); so is a file above `MAX_LOG_BYTES`.
+
+    Examples:
+        >>> read_log_file("/dev/zero")
+        Traceback (most recent call last):
+        ...
+        explain.errors.LogError: Expected the log to be a regular file. Received: /dev/zero, a character device. \
+explain never reads pipes or devices (they can block forever or never end): save the data to a file first.
+    """
+    p = checks.path(path, name="the log", error=LogError)
+    kind = checks.not_special(p, name="the log", error=LogError, expected="a regular file")
+    if kind != "file":
+        what = "does not exist" if kind == "missing" else "is a folder"
+        raise LogError(f"Expected a readable log file. Received: {p}, which {what}.")
+    try:
+        with open_regular(p) as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_LOG_BYTES:
+                raise LogError(
+                    f"Expected a log of at most {MAX_LOG_BYTES >> 20} MB. Received: {p}, {size:,} bytes. Keep the "
+                    f"part of interest, e.g. the last lines: tail -c 10M {p} > part.log"
+                )
+            return f.read(MAX_LOG_BYTES + 1)
+    except OSError as e:
+        raise LogError(f"Expected a readable log file. Received: {p} ({e.strerror or e}).") from None
 
 
 def decode(data: str | bytes) -> tuple[str, list[str]]:
@@ -309,7 +361,7 @@ def tidy(text: str) -> str:
     return "\n".join(out).strip("\n")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Record:
     kind: str  # "epoch", "progress", "text"
     line: int
@@ -359,9 +411,37 @@ def _metrics(text: str) -> tuple[dict[str, float], str]:
     return found, truncated
 
 
+#: How many unused lines and error lines a ParsedLog keeps (the rest are counted): its memory stays a small
+#: multiple of the text's length, however many lines a log holds.
+MAX_KEPT = 1000
+MAX_MESSAGE = 2000  # characters quoted of one error or warning line
+
+
+class _Kept:
+    """A list that keeps its first `MAX_KEPT` items and counts all of them."""
+
+    def __init__(self) -> None:
+        self.items: list[Skipped] = []
+        self.count = 0
+
+    def append(self, item: Skipped) -> None:
+        self.count += 1
+        if len(self.items) < MAX_KEPT:
+            self.items.append(item)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` one at a time (``str.split`` would hold them all at once)."""
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
+
+
 def _segments(text: str) -> Iterator[tuple[int, str]]:
     """(line number, piece): lines split at carriage returns and backspaces (redraws), colour codes removed."""
-    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+    for number, line in enumerate(_lines(text.replace("\r\n", "\n")), start=1):
         for piece in re.split(r"[\r\b]+", strip_ansi(line)):
             if piece.strip():
                 yield number, piece
@@ -409,9 +489,9 @@ def _records(text: str) -> Iterator[_Record]:
 
 def _formats(text: str) -> tuple[str, ...]:
     seen = []
-    if "━" in text or re.search(r"\d+/\d+ - \d+s - \d+(?:ms|us|s)/step", text):
+    if "━" in text or re.search(r"(?<!\d)\d+/\d+ - \d+s - \d+(?:ms|us|s)/step", text):
         seen.append("keras3")
-    if re.search(r"\[[=>.]{3,}\]|\bETA: |\bacc: ", text) or re.search(r"^\s*- \d+s - ", text, re.MULTILINE):
+    if re.search(r"\[[=>.]{3,}\]|\bETA: |\bacc: ", text) or re.search(r"^[ \t]*- \d+s - ", text, re.MULTILINE):
         seen.append("keras2")
     return tuple(seen)
 
@@ -419,7 +499,7 @@ def _formats(text: str) -> tuple[str, ...]:
 # -- records to epochs ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Block:
     number: int | None
     of: int | None
@@ -428,11 +508,20 @@ class _Block:
     closed: bool = False
 
 
+def _number_list(text: str) -> list[float] | None:
+    """The numbers of a printed list ``[0.0718, 0.9786]``, or None: split by hand, no regular expression repeats."""
+    if not (text.startswith("[") and text.endswith("]")) or len(text) > 1000:  # evaluate lists are short
+        return None
+    parts = [p.strip() for p in text[1:-1].split(",")]
+    if not all(_NUMBER.fullmatch(p) for p in parts):
+        return None
+    return [_number(p) for p in parts]
+
+
 def _evaluation_from_text(record: _Record, previous: LogEvaluation | None) -> LogEvaluation | None:
     text = record.text.strip()
-    m = _LIST.match(text)
-    if m:
-        values = [_number(v) for v in re.split(r"\s*,\s*", m.group(1))]
+    values = _number_list(text)
+    if values is not None:
         others = [k for k in (previous.metrics if previous else {}) if k != "loss"]
         names = ["loss", *(others if len(others) == len(values) - 1 else [])]
         names += ["accuracy" if len(values) == 2 else f"metric_{i}" for i in range(len(names), len(values))]
@@ -476,7 +565,7 @@ def parse_log(text: str | bytes) -> ParsedLog:
         {'loss': nan, 'accuracy': 0.0987}
     """
     text, notes = decode(text)
-    n_lines = len(text.replace("\r\n", "\n").rstrip("\n").split("\n")) if text.strip() else 0
+    n_lines = text.replace("\r\n", "\n").rstrip("\n").count("\n") + 1 if text.strip() else 0
     if text.count("\x00") > max(2, len(text) // 100):
         return ParsedLog((), notes=(*notes, f"The input looks binary ({text.count(chr(0))} NUL bytes), not text."),
                          n_lines=n_lines)  # fmt: skip
@@ -485,10 +574,11 @@ def parse_log(text: str | bytes) -> ParsedLog:
     orphans: list[_Record] = []  # completed progress lines outside any epoch, in order
     evaluations: list[tuple[int, LogEvaluation]] = []  # (order key, result)
     messages: list[LogMessage] = []
-    skipped: list[Skipped] = []
+    skipped = _Kept()  # what was not used: the first MAX_KEPT lines, and a count
+    message_count = 0
     truncated: list[tuple[int, str]] = []
+    n_truncated = 0
     train_samples = val_samples = None
-    used_lines: set[int] = set()
     current: _Block | None = None
     pending: _Record | None = None  # an orphan bar still running
     order = 0
@@ -496,16 +586,16 @@ def parse_log(text: str | bytes) -> ParsedLog:
     for rec in _records(text):
         order += 1
         if rec.truncated:
-            truncated.append((rec.line, rec.truncated))
+            n_truncated += 1
+            if len(truncated) < 5:
+                truncated.append((rec.line, rec.truncated))
         if rec.kind == "epoch":
             if pending is not None:
                 skipped.append(Skipped(pending.line, pending.text.strip()[:120], "a progress bar that never finished"))
                 pending = None
             current = _Block(rec.number, rec.of, rec.line)
             blocks.append(current)
-            used_lines.add(rec.line)
         elif rec.kind == "progress":
-            used_lines.add(rec.line)
             if current is not None and not current.closed:
                 if rec.metrics or current.last is None or not current.last.metrics:
                     current.last = rec
@@ -538,16 +628,15 @@ def parse_log(text: str | bytes) -> ParsedLog:
                     evaluations[-1] = (order, LogEvaluation({**previous.metrics, **ev.metrics}, previous.line, "text"))
                 else:
                     evaluations.append((order, ev))
-                used_lines.add(rec.line)
             elif _MESSAGE.search(stripped):
-                messages.append(LogMessage(rec.line, stripped))
-                used_lines.add(rec.line)
+                message_count += 1
+                if len(messages) < MAX_KEPT:
+                    messages.append(LogMessage(rec.line, stripped[:MAX_MESSAGE]))
             elif _TRAIN_ON.search(stripped):
                 m = _TRAIN_ON.search(stripped)
                 assert m is not None
                 train_samples = int(m.group(1))
                 val_samples = int(m.group(2)) if m.group(2) else None
-                used_lines.add(rec.line)
             elif set(stripped) <= _BAR_CHARS:
                 pass  # a bare bar, nothing to read
             else:
@@ -574,7 +663,7 @@ def parse_log(text: str | bytes) -> ParsedLog:
                     len(epochs) + 1,
                     block.number,
                     block.of,
-                    dict(rec.metrics),
+                    rec.metrics,  # the record's own dict, not a copy: the record is dropped with the blocks
                     rec.done,
                     rec.target,
                     rec.complete,
@@ -592,9 +681,9 @@ def parse_log(text: str | bytes) -> ParsedLog:
     elif orphans:
         targets = Counter(r.target for r in orphans)
         common, count = targets.most_common(1)[0]
-        has_val = [r for r in orphans if any(k.startswith("val_") for k in r.metrics)]
+        has_val = {id(r) for r in orphans if any(k.startswith("val_") for k in r.metrics)}
         if count > 1 or has_val:
-            as_epochs = [r for r in orphans if r.target == common or r in has_val]
+            as_epochs = [r for r in orphans if r.target == common or id(r) in has_val]
             epochs = [LogEpoch(i + 1, None, None, dict(r.metrics), r.done, r.target, True, r.line)
                       for i, r in enumerate(as_epochs)]  # fmt: skip
             lines = {r.line for r in as_epochs}
@@ -603,23 +692,47 @@ def parse_log(text: str | bytes) -> ParsedLog:
                 f"No 'Epoch N/M' lines: each of the {len(epochs)} finished progress bars "
                 f"{'with ' + str(common) + ' steps ' if common else ''}was read as one epoch."
             )
-    for line, frag in truncated[:5]:
+    for line, frag in truncated:
         notes.append(f"Line {line} is cut off mid-metric ({frag!r}): that number was skipped.")
-    if len(truncated) > 5:
-        notes.append(f"{len(truncated) - 5} more lines are cut off mid-metric.")
+    if n_truncated > 5:
+        notes.append(f"{n_truncated - 5} more lines are cut off mid-metric.")
+    if skipped.count > MAX_KEPT:
+        notes.append(f"{skipped.count:,} lines were not used; the first {MAX_KEPT:,} are listed.")
+    if message_count > MAX_KEPT:
+        notes.append(f"{message_count:,} error or warning lines; the first {MAX_KEPT:,} are quoted.")
     for key in sorted({k for k in RENAMES if re.search(r"(?:^|\s)-\s+" + k + r":", strip_ansi(text))}):
         notes.append(f"'{key}' was read as '{RENAMES[key]}' (the name Keras 3 uses).")
     return ParsedLog(
         epochs=tuple(epochs),
         evaluations=tuple(e for _, e in evaluations),
         messages=tuple(messages),
-        skipped=tuple(skipped),
+        skipped=tuple(skipped.items),
+        skipped_count=skipped.count if skipped.count > len(skipped.items) else None,
         notes=tuple(notes),
         formats=_formats(text),
         n_lines=n_lines,
         train_samples=train_samples,
         val_samples=val_samples,
     )
+
+
+def _first_missing(present: list[int], limit: int) -> list[int]:
+    """The first ``limit`` numbers from 1 up that are not in ``present`` (sorted, positive), in time O(len + limit).
+
+    Examples:
+        >>> _first_missing([2, 3, 7], 4)
+        [1, 4, 5, 6]
+    """
+    out: list[int] = []
+    expected = 1
+    for n in present:
+        while expected < n and len(out) < limit:
+            out.append(expected)
+            expected += 1
+        if len(out) >= limit:
+            break
+        expected = max(expected, n + 1)
+    return out
 
 
 def _note_missing(blocks: list[_Block], notes: list[str]) -> None:
@@ -634,9 +747,13 @@ def _note_missing(blocks: list[_Block], notes: list[str]) -> None:
             runs[-1].append(n)
     of = blocks[-1].of
     for run in runs:
-        missing = sorted(set(range(1, run[-1] + 1)) - set(run))
-        if missing:
-            shown = ", ".join(map(str, missing[:10])) + (", …" if len(missing) > 10 else "")
-            notes.append(f"Epochs missing from the log: {shown}.")
+        # Counted, not listed: 'Epoch 1000000000/1000000000' must not build a set of a billion numbers.
+        present = sorted({n for n in run if n >= 1})  # 'Epoch 0/5' is no epoch 1
+        n_missing = run[-1] - len(present)
+        if n_missing:
+            shown = ", ".join(map(str, _first_missing(present, 10))) + (", …" if n_missing > 10 else "")
+            notes.append(
+                f"Epochs missing from the log: {shown}" + (f" ({n_missing:,} in all)." if n_missing > 10 else ".")
+            )
     if of and runs[-1][-1] < of:
         notes.append(f"The log ends at epoch {runs[-1][-1]} of {of}: training stopped early or the log is cut off.")

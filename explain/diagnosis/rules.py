@@ -127,7 +127,8 @@ def _lr_weight(ctx: Context, default: float) -> float:
 
 _SHAPES = re.compile(r"target\.shape=\(([^)]*)\),?\s*output\.shape=\(([^)]*)\)")
 _OLD_CATEGORICAL = re.compile(r"target array of shape \((\d+), (\d+)\) while using as loss `categorical_crossentropy`")
-_OUT_OF_RANGE = re.compile(r"label value of (-?\d+) which is outside the valid range of \[0, (\d+)\)")
+# At most 15 digits: int() refuses numbers of over 4,300 digits, and no label or class count is that long.
+_OUT_OF_RANGE = re.compile(r"label value of (-?\d{1,15}) which is outside the valid range of \[0, (\d{1,15})\)")
 _FROM_LOGITS = re.compile(r"received `from_logits=True`, but the `output` argument was produced by a (\w+) activation")
 
 
@@ -468,6 +469,42 @@ def rule_exploding(ctx: Context) -> list[Finding]:
     )]  # fmt: skip
 
 
+def rule_negative_loss(ctx: Context) -> list[Finding]:
+    """A cross-entropy below 0: impossible for −ln p with p ≤ 1, so the loss is not what it seems."""
+    loss_name = ctx.model.loss if ctx.model is not None else None
+    if loss_name is not None and "crossentropy" not in loss_name.replace("_", "").lower():
+        return []  # another loss (cosine similarity, a custom one) may well be negative
+    values = [(f"epoch {i + 1}", v) for i, v in enumerate(ctx.loss) if math.isfinite(v) and v < 0]
+    values += [(f"val epoch {i + 1}", v) for i, v in enumerate(ctx.history.get("val_loss", [])) if v < 0]
+    ev = (ctx.evaluation or {}).get("loss")
+    if ev is not None and math.isfinite(ev) and ev < 0:
+        values.append(("evaluate", ev))
+    if not values:
+        return []
+    where, first = values[0]
+    facts = [
+        f"The loss is {_n(first)} at {where}"
+        + (f" (and below 0 in {len(values) - 1} more place{'s' if len(values) > 2 else ''})" if len(values) > 1 else "")
+        + ": a cross-entropy is −ln p with p ≤ 1, so it is never below 0 (Keras clips p into [1e-7, 1 − 1e-7]).",
+    ]
+    if loss_name is None:
+        facts.append("The model was not given: the loss is read as the tutorial's cross-entropy.")
+    causes = [
+        (0.5, "targets that are not class indices or one-hot rows: negative values, or rows with values above 1 "
+              "given to categorical_crossentropy (−Σ y·ln p is then negative)"),
+        (0.3, "negative sample_weight or class_weight values"),
+        (0.2, "a loss that is not a cross-entropy (a custom loss, cosine similarity) logged as the loss"),
+    ]  # fmt: skip
+    return [Finding(
+        "negative-loss", "problem", f"The loss is negative ({_n(first)} at {where}): it cannot be a cross-entropy.",
+        {"negative": [[w, _r(v, 4)] for w, v in values[:10]], "loss": [_r(v, 4) for v in ctx.loss]},
+        tuple(facts), _ranked(causes),
+        "Check the labels (integers 0–9 for sparse_categorical_crossentropy, one-hot rows of 0s and one 1 for "
+        "categorical_crossentropy), any sample or class weights (all ≥ 0), and which loss the model is compiled with.",
+        f"{DOCS}#negative-loss", 0.9,
+    )]  # fmt: skip
+
+
 def rule_start_loss_high(ctx: Context) -> list[Finding]:
     """The first epoch's loss far above ln 10, then recovering: typical of unscaled inputs under the logits loss."""
     loss = _finite(ctx.loss)
@@ -700,6 +737,7 @@ def run_all(ctx: Context) -> list[Finding]:
     add(rule_model_and_data(ctx, keys()))
     add(rule_saturated_softmax(ctx))
     add(rule_exploding(ctx))
+    add(rule_negative_loss(ctx))
     if not keys() & {"loss-explodes", "saturated-softmax", "inputs-not-scaled"}:
         add(rule_start_loss_high(ctx))
     if not keys() & {"saturated-softmax", "logits-as-probabilities"}:

@@ -95,6 +95,10 @@ def accuracy_gap(
     Returns:
         An `AccuracyGap`, one number per change.
 
+    Raises:
+        ValueError: ``fit_accuracy`` is not a fraction in [0, 1] (95 for 95 % says to pass 0.95),
+            or a bad ``seed`` or ``batch_size``.
+
     Examples:
         >>> import explain
         >>> t = explain.trained("sample", epochs=1)
@@ -104,6 +108,7 @@ def accuracy_gap(
     """
     data = as_dataset(data)
     batch_size, seed = checks.positive_int("batch_size", batch_size), checks.seed(seed)
+    fit_accuracy = checks.fraction("fit_accuracy", fit_accuracy, what="an accuracy")
     checks.model_for_data(model, data, doing="accuracy_gap", compiled=False)
     x, y = normalize(data.x_train), np.asarray(data.y_train)
     on = np.concatenate(

@@ -10,7 +10,9 @@ from typing import Any
 import matplotlib
 from matplotlib.figure import Figure
 
+from explain._core import checks
 from explain._core.files import atomic_write_bytes
+from explain.errors import OutputError
 
 # -- saving -------------------------------------------------------------------------------------------------
 
@@ -39,6 +41,10 @@ def save(fig: Figure, path: str | os.PathLike[str], *, dpi: float = 150) -> Path
     Returns:
         The path written, as a `pathlib.Path`.
 
+    Raises:
+        OutputError: ``path`` is a folder (or a device, a FIFO), its folder is a file, or its suffix
+            names a format matplotlib does not write; checked before anything is drawn.
+
     Examples:
         >>> import numpy as np, tempfile, pathlib
         >>> folder = tempfile.mkdtemp()
@@ -47,8 +53,20 @@ def save(fig: Figure, path: str | os.PathLike[str], *, dpi: float = 150) -> Path
         >>> path.name, path.read_bytes()[:4]
         ('one.png', b'\\x89PNG')
     """
-    path = Path(path)
+    path = checks.path(path, name="path", error=OutputError)
     fmt = path.suffix[1:].lower() or "png"
+    kind = checks.not_special(path, name="path", error=OutputError)
+    if kind == "folder":
+        raise OutputError(
+            f"Expected a file to write the figure to, such as {path / 'figure.png'}. Received: {path}, which is a "
+            f"folder. Name the file: save(fig, folder / 'digit.png')."
+        )
+    if kind == "missing" and checks.path_kind(path.parent) not in ("folder", "missing"):
+        raise OutputError(f"Expected {path.parent} to be a folder for the figure. Received: {path.parent}, a file.")
+    formats = fig.canvas.get_supported_filetypes()
+    if fmt not in formats:
+        known = ", ".join(sorted(formats))
+        raise OutputError(f"Expected a file name ending in a format matplotlib writes: {known}. Received: {path.name}")
     buf = io.BytesIO()
     # SVG ids are random unless salted; a fixed salt makes them depend on the content only
     with matplotlib.rc_context({"svg.hashsalt": "explain"}):

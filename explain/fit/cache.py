@@ -8,17 +8,21 @@ the test split, and saves the model with its history.
 An entry is two files: ``<key>-<sha>.keras`` (the model; its name carries the
 first hex digits of its own SHA-256, so it never changes once written) and
 ``<key>.json`` (settings, history, test scores, the recorded
-`explain.TrainingRun` as exact JSON (`explain.fit.runfile`), and that file's
-name and full SHA-256). Both are written to a temporary file and renamed into
-place, the JSON last, so a crash or Ctrl-C never leaves an entry that is later
-read half written; a model file whose checksum does not match, or metadata
-that is not what explain wrote, is ignored with a warning and rebuilt. Models
-load with Keras's ``safe_mode=True`` (no arbitrary code; nothing is
-unpickled). Two processes that fill the same entry at once both succeed: the
-commits (rename, JSON, removal of the model file the JSON no longer names)
-take turns under a lock on the folder itself (``flock``, where the platform
-has it), so one model file and one JSON remain. A full or read-only disk costs
-the cache, not the model: ``trained`` warns and returns the model it trained.
+`explain.TrainingRun` as exact JSON (`explain.fit.runfile`), that file's name
+and full SHA-256, and a SHA-256 of the JSON's own content). Both are written
+to a temporary file and renamed into place, the JSON last, so a crash or
+Ctrl-C never leaves an entry that is later read half written; a model file
+whose checksum does not match, or metadata that is edited, out of range or not
+what explain wrote, is ignored with a warning and rebuilt. Temporary files
+carry their writer's process id: one left by a process that died is removed
+at the next save. Models load with Keras's ``safe_mode=True`` (no arbitrary
+code; nothing is unpickled). Processes that fill the same entry at once all
+succeed: the commits take turns under a lock on the folder itself (``flock``,
+where the platform has it), the first commit wins and the others return its
+model file, so a ``Trained.path`` once returned is not removed by a later
+commit. A full or read-only disk, or a cache location that is no folder (a
+file, ``/dev/null``, ``''``), costs the cache, not the model: ``trained``
+warns, naming where the model was not saved, and returns the model it trained.
 The folder is ``$EXPLAIN_CACHE`` or the platform's cache folder
 (``~/.cache/explain`` on Linux, ``~/Library/Caches/explain`` on macOS,
 ``%LOCALAPPDATA%\\explain\\Cache`` on Windows).
@@ -27,31 +31,42 @@ The folder is ``$EXPLAIN_CACHE`` or the platform's cache folder
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
 import re
 import tempfile
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from explain._core import checks
-from explain._core.cache import CACHE_ENV, cache_dir, cache_versions, first_line, folder_lock, settings_key
-from explain._core.files import atomic_write_text, file_sha256, usual_permissions
+from explain._core.cache import (
+    CACHE_ENV,
+    cache_folder,
+    cache_versions,
+    check_seal,
+    first_line,
+    folder_lock,
+    seal,
+    settings_key,
+)
+from explain._core.cache import cache_dir as cache_dir  # re-exported: the folder trained() uses by default
+from explain._core.files import STALE_SECONDS as STALE_SECONDS  # re-exported: when an ownerless temp file is stale
+from explain._core.files import atomic_write_text, file_sha256, remove_stale_temps, temp_prefix, usual_permissions
 from explain._core.tf import keras
 from explain.data.dataset import Dataset
 from explain.data.scaling import normalize
 from explain.data.sources import load_mnist
+from explain.errors import CacheWarning
 from explain.fit.run import TrainingRun
 from explain.fit.runfile import run_from_dict, run_to_dict
 from explain.fit.train import train
 from explain.model import seed_model
 
-FORMAT = 1  # bump when what an entry holds changes
-STALE_SECONDS = 3600  # a temporary file this old was left by a process that died while saving
+FORMAT = 2  # bump when what an entry holds changes (2: the metadata is checksummed too)
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,7 +81,8 @@ class Trained:
         settings: what the cache key covers.
         key: the cache key (a hash of ``settings``).
         from_cache: whether the model was loaded rather than trained.
-        path: the model file, or ``None`` when it could not be saved.
+        path: the model file, or ``None`` when it could not be saved. It stays valid: a later commit of the
+            same entry by another process keeps this file (the first commit wins).
         run: what `explain.train` recorded while training (steps, snapshots, seconds), or ``None`` for an
             entry cached before explain kept runs.
 
@@ -95,8 +111,13 @@ class Trained:
         )
 
 
-def _check_meta(meta: Any, key: str) -> dict[str, Any]:
-    """``meta`` if it is what `_save` writes for ``key``; else a ValueError that says what is wrong."""
+def _check_meta(meta: Any, key: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``meta`` if it is what `_save` writes for ``key`` (and ``settings``); else a ValueError that says what is wrong.
+
+    Every field that is loaded back is checked for its type and range, and the
+    whole is checked against its own checksum (`explain._core.cache.seal`):
+    an edited test accuracy is not believed.
+    """
 
     def number(v: Any) -> bool:
         return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
@@ -119,8 +140,24 @@ def _check_meta(meta: Any, key: str) -> dict[str, Any]:
     for field in ("test_loss", "test_accuracy"):
         if not number(meta.get(field)):
             raise ValueError(f"its {field} is missing or not a number")
+    expected = ["accuracy", "loss"] + (["val_accuracy", "val_loss"] if meta.get("validation_split") else [])
+    if sorted(history) != expected:
+        raise ValueError(f"its training history holds {sorted(history)}, not {expected}")
+    epochs = meta.get("epochs")
+    if any(len(v) != epochs for v in history.values()):
+        raise ValueError(f"its training history does not have one value per epoch ({epochs!r})")
+    accuracies = [a for k, v in history.items() if k.endswith("accuracy") for a in v] + [meta["test_accuracy"]]
+    if not all(0 <= a <= 1 for a in accuracies):
+        raise ValueError("an accuracy in it is not a fraction in [0, 1]")
+    losses = [x for k, v in history.items() if k.endswith("loss") for x in v] + [meta["test_loss"]]
+    if not all(x >= 0 for x in losses):
+        raise ValueError("a loss in it is negative, which a cross-entropy never is")
     if meta.get("run") is not None and not isinstance(meta["run"], dict):
         raise ValueError("its recorded run is not a JSON object")
+    if settings is not None and any(meta.get(k) != v for k, v in settings.items()):
+        wrong = next(k for k, v in settings.items() if meta.get(k) != v)
+        raise ValueError(f"its {wrong} is {meta.get(wrong)!r}, not {settings[wrong]!r}: it belongs to another entry")
+    check_seal(meta)
     return meta
 
 
@@ -134,14 +171,22 @@ def _run_of(meta: dict[str, Any]) -> TrainingRun | None:
         raise ValueError(f"its recorded run is damaged ({type(e).__name__}: {e})") from e
 
 
-def _load(folder: Path, key: str) -> tuple[Any, dict[str, Any], Path] | None:
-    """The entry for ``key`` if it is complete and intact; None (with a warning if it is damaged) otherwise."""
+def _load(
+    folder: Path, key: str, settings: dict[str, Any], damaged: set[str]
+) -> tuple[Any, dict[str, Any], Path] | None:
+    """The entry for ``key`` if it is complete and intact; None (with a warning if it is damaged) otherwise.
+
+    The SHA-256 of a damaged entry's JSON goes into ``damaged``, so that `_save` replaces that entry
+    rather than keeping it as another process's commit.
+    """
     meta_path = folder / f"{key}.json"
     if not meta_path.is_file():  # no entry yet (or no cache folder at all)
         return None
     with folder_lock(folder, shared=True):  # no commit can remove the model file while it loads
         try:
-            meta = _check_meta(json.loads(meta_path.read_text(encoding="utf-8")), key)
+            text = meta_path.read_bytes()
+            damaged.add(hashlib.sha256(text).hexdigest())  # until it loads: then it is not
+            meta = _check_meta(json.loads(text.decode("utf-8")), key, settings)
             model_path = folder / meta["model_file"]
             if not model_path.is_file():
                 raise ValueError(f"its model file {model_path.name} is missing")
@@ -149,32 +194,56 @@ def _load(folder: Path, key: str) -> tuple[Any, dict[str, Any], Path] | None:
                 raise ValueError(f"{model_path.name} does not match its checksum: truncated or changed")
             _run_of(meta)  # a damaged run makes the entry damaged, before the model is loaded
             model = keras().models.load_model(model_path, safe_mode=True)
+            damaged.clear()
         except FileNotFoundError:  # removed between the check and the read: as if never there
+            damaged.clear()
             return None
         except Exception as e:  # a corrupt, truncated or unsafe entry: say so, then rebuild it
             warnings.warn(
                 f"explain: the cached model {meta_path} is damaged ({first_line(e)}); training it again.",
+                CacheWarning,
                 stacklevel=3,
             )
             return None
     return model, meta, model_path
 
 
+def _committed(folder: Path, key: str, damaged: set[str]) -> Path | None:
+    """The model file of ``key``'s committed entry if it is intact (JSON sealed, file matching its checksum),
+    and not the entry this process found damaged (``damaged``: SHA-256 of its JSON)."""
+    try:
+        text = (folder / f"{key}.json").read_bytes()
+        if hashlib.sha256(text).hexdigest() in damaged:
+            return None
+        meta = _check_meta(json.loads(text.decode("utf-8")), key)
+        model_path = folder / meta["model_file"]
+        return model_path if file_sha256(model_path) == meta["model_sha256"] else None
+    except (OSError, ValueError):  # none, or damaged: this commit replaces it
+        return None
+
+
 def _tidy(folder: Path, key: str, keep: Path) -> None:
-    """Remove the model files of ``key`` that its JSON no longer names, and temporary files left by a crash."""
+    """Remove the model files of ``key`` that its JSON no longer names, and temporary files left by a crash.
+
+    Called under the folder lock, after a commit: a model file another process has just
+    committed is the one its JSON names, so it is never removed here.
+    """
     for path in folder.glob(f"{key}-*.keras"):
         if path != keep:
             with contextlib.suppress(OSError):
                 path.unlink()
-    for path in folder.glob(f".{key}.*"):
-        with contextlib.suppress(OSError):
-            if time.time() - path.stat().st_mtime > STALE_SECONDS:
-                path.unlink()
+    remove_stale_temps(folder, key)  # the model's and the JSON's temporary files: their owner is asked first
 
 
-def _save(model: Any, folder: Path, key: str, meta: dict[str, Any]) -> Path:
+def _save(model: Any, folder: Path, key: str, meta: dict[str, Any], damaged: frozenset[str] = frozenset()) -> Path:
+    """Commit ``model`` as ``key``'s entry and return its model file, or the file of an intact entry already there.
+
+    The first commit wins: a process that trained the same entry at the same time
+    keeps the committed entry and returns its file (same settings, same data, same
+    seed: the same model), so a path once returned is never removed by a later commit.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".keras")
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=temp_prefix(key), suffix=".keras")
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -185,12 +254,16 @@ def _save(model: Any, folder: Path, key: str, meta: dict[str, Any]) -> Path:
         sha = file_sha256(tmp)
         model_path = folder / f"{key}-{sha[:12]}.keras"
         with folder_lock(folder):  # one commit at a time, so the clean-up below never removes a new entry
+            committed = _committed(folder, key, set(damaged))
+            if committed is not None:  # another process committed this entry meanwhile: keep it, and its path
+                _tidy(folder, key, keep=committed)
+                return committed
             existed = model_path.exists()
             os.replace(tmp, model_path)
             try:
                 # The JSON is the commit point: readers only follow it to a complete, checksummed model file.
-                text = json.dumps({**meta, "model_file": model_path.name, "model_sha256": sha}, indent=1)
-                atomic_write_text(folder / f"{key}.json", text)
+                sealed = seal({**meta, "model_file": model_path.name, "model_sha256": sha})
+                atomic_write_text(folder / f"{key}.json", json.dumps(sealed, indent=1))
             except BaseException:  # full disk, Ctrl-C: no model file without its JSON
                 if not existed:
                     model_path.unlink(missing_ok=True)
@@ -238,7 +311,7 @@ def trained(
         DataError: ``data`` cannot be loaded (see `explain.load_mnist`).
 
     Warns:
-        UserWarning: the cached entry is damaged (it is trained again), or the
+        CacheWarning: the cached entry is damaged (it is trained again), or the
             model could not be cached (it is still returned).
 
     Examples:
@@ -249,16 +322,22 @@ def trained(
         >>> t.run.steps_per_epoch, [s.epoch for s in t.run.snapshots]  # what explain.train recorded, kept too
         (188, [0, 1])
     """
+    # Every setting is checked, and NumPy scalars made plain numbers, before the data is loaded or the key
+    # computed: np.int64(512) would not go into JSON, '512' would only fail deep inside Keras.
     epochs, batch_size, seed = (
         checks.positive_int("epochs", epochs),
         checks.positive_int("batch_size", batch_size),
         checks.seed(seed),
     )
+    hidden_units = checks.positive_int("hidden_units", hidden_units)
+    dropout_rate = checks.unit_interval("dropout_rate", dropout_rate)
+    activation = checks.name_text("activation", activation, example="'relu'")
     output = checks.model_output(output)
     validation_split = checks.unit_interval("validation_split", validation_split)
     record_every = checks.positive_int("record_every", record_every)
-    if not isinstance(cache, (bool, str, os.PathLike)):
+    if not isinstance(cache, (bool, str, bytes, os.PathLike)):
         raise ValueError(f"Expected cache to be True, False or a folder. Received: cache={cache!r}")
+    folder = cache_folder(cache)  # None, with a warning that names it, where nothing can be cached
     ds = data if isinstance(data, Dataset) else load_mnist(data)
     settings = {
         "format": FORMAT, "data": ds.name, "data_fingerprint": ds.fingerprint, "epochs": epochs, "seed": seed,
@@ -271,9 +350,9 @@ def trained(
              "record_every": (record_every, 100)}  # fmt: skip
     settings.update({name: value for name, (value, default) in extra.items() if value != default})
     key = settings_key(settings)
-    folder = None if cache is False else (cache_dir() if cache is True else Path(cache).expanduser())
     if folder is not None:
-        found = _load(folder, key)
+        damaged: set[str] = set()
+        found = _load(folder, key, settings, damaged)
         if found is not None:
             model, meta, path = found
             return Trained(
@@ -294,13 +373,14 @@ def trained(
     path = None
     if folder is not None:
         try:
-            path = _save(model, folder, key, meta)
+            path = _save(model, folder, key, meta, frozenset(damaged))
         except Exception as e:  # read-only or full disk: the model is still good, just not cached
             warnings.warn(
                 f"explain: could not cache the trained model in {folder} ({first_line(e)}). The model is "
                 f"trained and returned, but the next call will train it again. To cache it, free some disk "
                 f"space or make the folder writable, set ${CACHE_ENV} to another folder, or pass cache=False "
                 f"to skip the cache.",
+                CacheWarning,
                 stacklevel=2,
             )
     return Trained(model, run.history, meta["test_loss"], meta["test_accuracy"], settings, key, False, path, run)

@@ -93,6 +93,8 @@ def capture(model: Any) -> Capture:
     model_input = model.inputs[0]
     layers = tuple(layer for layer in model.layers if not isinstance(layer, k.layers.InputLayer))
     input_layer_name = next((layer.name for layer in model.layers if isinstance(layer, k.layers.InputLayer)), "input")
+    _check_names(model, layers, input_layer_name)
+    _check_used_once(model)
     producers: dict[int, str] = {id(model_input): input_layer_name}
     outputs, sources = [], []
     for layer in layers:
@@ -117,6 +119,55 @@ def capture(model: Any) -> Capture:
     result = Capture(capture_model, layers, tuple(sources), input_layer_name)
     _captures[model] = result
     return result
+
+
+def _check_names(model: Any, layers: tuple[Any, ...], input_name: str) -> None:
+    """A step is found by its name: two steps with one name (a layer named like the input) would mix them up."""
+    seen = {input_name: "the model's input"}
+    for layer in layers:
+        if layer.name in seen:
+            raise ModelError(
+                f"Expected every layer of model '{model.name}' to have its own name, apart from the input's "
+                f"('{input_name}'). Received: layer '{layer.name}' ({type(layer).__name__}) has the name of "
+                f"{seen[layer.name]}, so t['{layer.name}'] could mean either. Give it another name, e.g. "
+                f"keras.layers.{type(layer).__name__}(..., name='{layer.name}_1')."
+            )
+        seen[layer.name] = f"layer '{layer.name}' ({type(layer).__name__})"
+
+
+def _check_used_once(model: Any) -> None:
+    """A layer called twice has two outputs but would be traced as one step: refuse it, naming the layer."""
+    if isinstance(model, keras().Sequential):
+        return  # a chain: each layer once (a Sequential loaded from disk lists extra nodes, never a reuse)
+    try:
+        config_layers = model.get_config()["layers"]
+    except Exception:  # no config (a model that cannot be serialized): Keras's own errors remain
+        return
+    for entry in config_layers:
+        calls = len(entry.get("inbound_nodes") or ())
+        if calls > 1:
+            raise ModelError(
+                f"Expected each layer of model '{model.name}' to be used once. Received: layer "
+                f"'{entry.get('name')}' is called {calls} times (a shared layer), so one step could not show "
+                f"its {calls} outputs. Trace a model in which each call is its own layer, or trace the shared "
+                f"layer's part by itself."
+            )
+
+
+def snapshot_weights(layers: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """Each layer's trainable weights as they are now: one entry per weight, ``None`` for non-trainable ones.
+
+    A read of a TensorFlow variable is an immutable snapshot (a later update copies the buffer
+    first), so this costs no copy; `explain.forward.trace.Step.weights_changed` compares it with
+    the weights read after the pass.
+    """
+    import tensorflow as tf  # already imported by explain._core.tf.keras()
+
+    out = []
+    for layer in layers:
+        trainable = {id(v) for v in layer.trainable_weights}
+        out.append(tuple(tf.convert_to_tensor(v.value) if id(v) in trainable else None for v in layer.weights))
+    return out
 
 
 def _walk(model: Any) -> Iterator[Any]:

@@ -15,11 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from explain._core import checks
 from explain._core import formatting as fmt
 from explain._core.report import Block, Rendered, Report, Table
 from explain._core.tf import keras
 from explain.forward.activations import FORMULAS, NUMPY_ACTIVATIONS
-from explain.forward.steps import one, pick_step, source_output
+from explain.forward.steps import one, pick_step, source_output, weights_note
 from explain.forward.trace import trace
 
 
@@ -40,6 +41,8 @@ class DenseExplanation(Rendered):
         output: what Keras's layer actually returned.
         max_abs_diff: the largest ``|activation_numpy - output|``: float32 rounding only.
         use_bias: whether the layer adds a bias.
+        notes: why the comparison with Keras cannot be trusted, if it cannot (the weights changed
+            during the call; see `explain.Step.weights_changed`).
         activation_in_numpy: whether the activation was recomputed in NumPy; ``False`` for one explain has
             no NumPy form of (gelu, elu …): then only ``z = x · W + b`` is NumPy's, and the activation is
             Keras's own function applied to it.
@@ -62,6 +65,7 @@ class DenseExplanation(Rendered):
     max_abs_diff: float
     use_bias: bool = True
     activation_in_numpy: bool = True
+    notes: tuple[str, ...] = ()
 
     @property
     def units(self) -> int:
@@ -124,6 +128,7 @@ class DenseExplanation(Rendered):
                 f"{self.max_abs_diff:.1e} (largest absolute difference)."
             ),
         ]
+        blocks += list(self.notes)
         return Report(f"Dense '{self.layer}' ({self.activation})", tuple(blocks))
 
 
@@ -156,6 +161,11 @@ def dense(model: Any, x: Any, *, layer: str | None = None, index: int = 0) -> De
     Raises:
         ModelError: the model has no Dense layer.
         LayerNotFoundError: ``layer`` does not exist or is not a Dense layer.
+        IndexError: ``index`` is not a whole number or not a position in the batch.
+
+    Warns:
+        ExplanationWarning: the layer's weights changed during the call (another thread trains the
+            model): the comparison with Keras is then meaningless, and ``notes`` says so.
 
     Examples:
         >>> import explain
@@ -165,6 +175,7 @@ def dense(model: Any, x: Any, *, layer: str | None = None, index: int = 0) -> De
         >>> d.max_abs_diff < 1e-5
         True
     """
+    checks.index("index", index, None)
     t = trace(model, x)
     step = pick_step(t, layer, lambda s: s.kind == "Dense", "a Dense layer")
     use_bias = len(step.weights) > 1  # Keras stores (kernel, bias), or (kernel,) with use_bias=False
@@ -187,4 +198,5 @@ def dense(model: Any, x: Any, *, layer: str | None = None, index: int = 0) -> De
         max_abs_diff=float(np.max(np.abs(a_numpy - output))),
         use_bias=use_bias,
         activation_in_numpy=name in NUMPY_ACTIVATIONS,
+        notes=tuple(filter(None, [weights_note(step, "NumPy's z = x·W + b")])),
     )

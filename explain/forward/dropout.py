@@ -9,6 +9,7 @@ nothing at all.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,9 +18,22 @@ import numpy as np
 from explain._core import checks
 from explain._core import formatting as fmt
 from explain._core.report import Rendered, Report, Table
+from explain.errors import ModelError
 from explain.forward.capture import DEFAULT_BATCH_SIZE, chunks, random_layers, seeded
 from explain.forward.steps import one, pick_step, source_output
 from explain.forward.trace import trace
+
+
+def _find_layer(model: Any, name: str) -> Any:
+    """The layer called ``name`` in ``model`` or in a model nested in it, or None."""
+    for layer in model.layers:
+        if layer.name == name:
+            return layer
+        if hasattr(layer, "layers"):
+            found = _find_layer(layer, name)
+            if found is not None:
+                return found
+    return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,7 +132,7 @@ def dropout(
     x: Any,
     *,
     layer: str | None = None,
-    seed: int = 0,
+    seed: int | None = 0,
     draws: int = 1000,
     index: int = 0,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -136,7 +150,9 @@ def dropout(
         model: a built Keras model with a Dropout layer (e.g. `explain.seed_model`).
         x: one input, e.g. a normalized image ``(28, 28)``, or a batch.
         layer: the Dropout layer's name; the first Dropout layer by default.
-        seed: the seed of the draw; the same seed gives the same mask.
+        seed: the seed of the draw; the same seed gives the same mask. ``None`` draws a fresh mask at each
+            call, as `explain.trace` does without a seed; the seed drawn is kept in the result's ``seed``,
+            so that draw can be repeated.
         draws: how many extra masks to draw for the measured rate.
         index: which input of a batch to explain.
         batch_size: the chunk size of the training-mode trace (see `explain.trace`);
@@ -146,8 +162,9 @@ def dropout(
         A `DropoutExplanation`.
 
     Raises:
-        ModelError: the model has no Dropout layer.
-        ValueError: ``draws`` is not positive.
+        ModelError: the model has no Dropout layer, or its rate is 0 (it draws no mask).
+        ValueError: ``draws`` is not positive, or ``seed`` not None or an integer from 0 to 2**32 - 1.
+        IndexError: ``index`` is not a whole number or not a position in the batch.
 
     Examples:
         >>> import explain
@@ -158,11 +175,25 @@ def dropout(
         True
     """
     draws = checks.positive_int("draws", draws)
-    seed = checks.seed(seed)
+    # No seed: a fresh draw, as trace(training=True) without a seed; the seed drawn is kept, so it can be repeated.
+    seed = checks.seed(seed) if seed is not None else secrets.randbelow(2**31)
     batch_size = checks.positive_int("batch_size", batch_size)
+    checks.index("index", index, None)
     t = trace(model, x, training=True, seed=seed, batch_size=batch_size)
     step = pick_step(t, layer, lambda s: s.kind == "Dropout", "a Dropout layer")
-    keras_layer = next(lay for lay in random_layers(model) if lay.name == step.name)
+    keras_layer = next((lay for lay in random_layers(model) if lay.name == step.name), None)
+    if keras_layer is None:
+        rate = getattr(_find_layer(model, step.name), "rate", None)
+        if rate is not None and float(rate) == 0:
+            raise ModelError(
+                f"Expected a Dropout layer that drops something. Received: layer '{step.name}' with rate=0, which "
+                f"keeps every value in training too (Keras draws no mask for it), so there is nothing to explain: "
+                f"its output equals its input. Use a rate above 0, e.g. Dropout(0.2) as the tutorial does."
+            )
+        raise ModelError(
+            f"Expected a Dropout layer that draws its mask with a keras.random.SeedGenerator. Received: layer "
+            f"'{step.name}' ({step.kind}), which has none that explain can seed."
+        )
     rate = float(keras_layer.rate)
     batch_shape = (t.batch_size, *step.output_shape)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from explain._core import checks
 from explain._core import formatting as fmt
 from explain._core.report import Rendered, Report, Table
 from explain.forward.steps import one, pick_step, source_output
@@ -135,6 +136,7 @@ def flatten(model: Any, x: Any, *, layer: str | None = None, index: int = 0) -> 
         >>> f.output.shape, f.roundtrip_equal
         ((784,), True)
     """
+    checks.index("index", index, None)
     t = trace(model, x)
     step = pick_step(t, layer, lambda s: s.kind == "Flatten", "a Flatten layer")
     image = one(source_output(t, step), t, index)

@@ -24,12 +24,13 @@ from typing import Any
 
 import numpy as np
 
+from explain._core import checks
 from explain._core import formatting as fmt
 from explain._core.report import Block, Rendered, Report, Table
 from explain._core.tf import keras
 from explain.errors import ModelError
 from explain.forward.activations import softmax as np_softmax
-from explain.forward.steps import one, pick_step, source_output
+from explain.forward.steps import one, pick_step, source_output, weights_note
 from explain.forward.trace import Step, trace
 
 
@@ -48,6 +49,7 @@ class SoftmaxExplanation(Rendered):
         max_abs_diff: ``max |probabilities - output|``.
         from_logits: whether the layer outputs logits (no activation) and the softmax was applied here,
             not by the model.
+        notes: why the comparison with Keras cannot be trusted, if it cannot (the weights changed during the call).
 
     Examples:
         >>> import explain
@@ -65,6 +67,7 @@ class SoftmaxExplanation(Rendered):
     output: np.ndarray = field(repr=False)
     max_abs_diff: float
     from_logits: bool = False
+    notes: tuple[str, ...] = ()
 
     @property
     def predicted(self) -> int:
@@ -117,6 +120,7 @@ class SoftmaxExplanation(Rendered):
                 f"Predicted: {self.class_names[self.predicted]} with p = {fmt.prob(self.probability)} "
                 f"(next: {self.class_names[runner_up]}, p = {fmt.prob(self.output[runner_up])}).",
                 f"NumPy matches Keras to {self.max_abs_diff:.1e} (largest absolute difference).",
+                *self.notes,
             ),
         )
 
@@ -167,6 +171,8 @@ def softmax(
         >>> round(s.total, 5), s.max_abs_diff < 1e-6
         (1.0, True)
     """
+    from_logits = checks.flag("from_logits", from_logits)
+    checks.index("index", index, None)
     t = trace(model, x)
     if from_logits:
         step = pick_step(t, layer, _is_logits, "a layer without an activation, whose outputs are logits", last=True)
@@ -213,5 +219,6 @@ def softmax(
         probabilities=probabilities,
         output=output,
         max_abs_diff=float(np.max(np.abs(probabilities - output))),
-        from_logits=bool(from_logits),
+        from_logits=from_logits,
+        notes=tuple(filter(None, [weights_note(step, "NumPy's softmax of x·W + b")])) if step.kind == "Dense" else (),
     )

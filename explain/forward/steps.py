@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 
-from explain.errors import LayerNotFoundError, ModelError
+from explain._core import checks
+from explain.errors import ExplanationWarning, LayerNotFoundError, ModelError
 from explain.forward.trace import Step, Trace
 
 
@@ -42,11 +44,29 @@ def source_output(t: Trace, step: Step) -> np.ndarray:
 
 
 def one(a: np.ndarray, t: Trace, index: int) -> np.ndarray:
-    """Sample ``index`` of a traced array (the array itself for a single input)."""
+    """Sample ``index`` of a traced array (the array itself for a single input).
+
+    Raises:
+        IndexError: ``index`` is not a whole number, or not a position in the batch (see `explain._core.checks.index`).
+    """
     if t.single:
-        if index != 0:
-            raise IndexError(f"Expected index=0 for a trace of one input. Received: index={index}.")
+        checks.index("index", index, 1, what="a trace of one input")
         return a
-    if not -t.batch_size <= index < t.batch_size:
-        raise IndexError(f"Expected index in [0, {t.batch_size}). Received: index={index}.")
-    return a[index]
+    return a[checks.index("index", index, t.batch_size)]
+
+
+def weights_note(step: Step, what: str) -> str:
+    """A warning, and a sentence for the report, when ``step``'s weights changed during the pass; "" otherwise.
+
+    ``what`` names the comparison that cannot be trusted, e.g. "NumPy's z = x·W + b".
+    """
+    if not step.weights_changed:
+        return ""
+    note = (
+        f"The weights of layer '{step.name}' changed while it ran (is another thread training the model?): "
+        f"{what} uses the weights read after the pass, not the ones Keras computed with, so the difference "
+        f"from Keras's output measures that change, not an error of the layer. Explain a model that is not "
+        f"training, or a copy of it (keras.models.clone_model and set_weights)."
+    )
+    warnings.warn(f"explain: {note}", ExplanationWarning, stacklevel=3)
+    return note

@@ -13,6 +13,7 @@ runs in chunks of ``batch_size`` inputs (see `trace`).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -22,9 +23,8 @@ import numpy as np
 from explain._core import checks
 from explain._core import formatting as fmt
 from explain._core.report import Block, Rendered, Report, Table
-from explain._core.tf import keras
-from explain.errors import LayerNotFoundError
-from explain.forward.capture import DEFAULT_BATCH_SIZE, capture, run_in_chunks
+from explain.errors import ExplanationWarning, LayerNotFoundError
+from explain.forward.capture import DEFAULT_BATCH_SIZE, capture, run_in_chunks, snapshot_weights
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,7 +43,8 @@ class Step:
         source: the name of the step whose output this layer received.
         activation: the activation applied at the end of the layer (``"relu"``,
             ``"softmax"``, ``"linear"``), or ``None`` when the layer has none.
-        weights: the layer's weights as NumPy arrays (for Dense: kernel, bias).
+        weights: the layer's weights as NumPy arrays (for Dense: kernel, bias), read after the pass.
+        weights_before: the layer's trainable weights as they were just before the pass (see `weights_changed`).
 
     Examples:
         >>> import explain
@@ -63,6 +64,18 @@ class Step:
     source: str | None = None
     activation: str | None = None
     weights: tuple[np.ndarray, ...] = field(default=(), repr=False)
+    weights_before: tuple[Any, ...] = field(default=(), repr=False)
+
+    @property
+    def weights_changed(self) -> bool:
+        """Whether the layer's trainable weights changed while the pass ran (another thread training the model).
+
+        Then ``weights`` (read after the pass) are not the ones ``output`` was computed with, and a NumPy
+        recomputation from them cannot match Keras's output: that is not the layer's error.
+        """
+        return any(
+            b is not None and not np.array_equal(np.asarray(b), w) for b, w in zip(self.weights_before, self.weights)
+        )
 
     @property
     def stats(self) -> dict[str, float]:
@@ -93,6 +106,8 @@ class Trace(Rendered, Sequence[Step]):
         training: whether layers ran in training mode (Dropout active).
         seed: the seed of the random layers in training mode, or ``None``.
         single: whether one input (no batch axis) was traced.
+        notes: what a reader must know to trust the numbers: a model that rescales its own inputs,
+            values that overflowed to inf or NaN.
 
     Examples:
         >>> import explain
@@ -108,6 +123,7 @@ class Trace(Rendered, Sequence[Step]):
     training: bool = False
     seed: int | None = None
     single: bool = True
+    notes: tuple[str, ...] = ()
 
     # -- sequence protocol ------------------------------------------------------------
 
@@ -252,6 +268,7 @@ class Trace(Rendered, Sequence[Step]):
             f"Total parameters: {fmt.count(sum(s.params for s in self.steps))}. "
             "Statistics are over every value of each output."
         )
+        blocks += list(self.notes)
         return Report(f"Trace of '{self.model_name}' on {what} ({mode})", tuple(blocks))
 
 
@@ -302,11 +319,20 @@ def trace(
         A `Trace`: the input and one `Step` per layer.
 
     Raises:
-        ModelError: the model is subclassed, not built, or has several inputs.
-        ValueError: ``seed`` is negative or ``batch_size`` not a positive integer.
-        InputError: ``x`` has the wrong shape or dtype, is empty, or holds NaN or
-            infinite values. Values that look like raw 0–255 pixels give a
-            `explain._core.checks.PixelScaleWarning`.
+        ModelError: the model is subclassed, not built, or has several inputs, a
+            shared layer, or a layer named like its input.
+        ValueError: ``seed`` is negative, ``batch_size`` not a positive integer,
+            or ``training`` not True or False.
+        InputError: ``x`` has the wrong shape or dtype, is empty, or holds NaN,
+            infinite values or values too large for float32.
+
+    Warns:
+        PixelScaleWarning: values that do not look like what the model expects:
+            raw 0–255 pixels for a model that expects [0, 1], pixels already in
+            [0, 1] for a model that divides by 255 itself, values far outside
+            any pixel scale.
+        ExplanationWarning: a layer's output overflowed to inf or NaN (the
+            trace's ``notes`` say which).
 
     Examples:
         >>> import explain
@@ -321,25 +347,40 @@ def trace(
         >>> explain.trace(model, many, batch_size=128)["dense"].output.shape  # three chunks: 128, 128, 44
         (300, 512)
     """
+    training = checks.flag("training", training)
     seed = None if seed is None else checks.seed(seed)
     batch_size = checks.positive_int("batch_size", batch_size)
     cap = capture(model)
-    k = keras()
     model_input = model.inputs[0]
     expected = tuple(model_input.shape[1:])
-    first = cap.layers[0] if cap.layers else None
-    rescales = first is not None and isinstance(first, (k.layers.Rescaling, k.layers.Normalization))
-    batch, single = checks.model_batch(
-        x, expected, dtype=model_input.dtype, model_name=model.name, expects_unit_range=not rescales
-    )
+    scale = checks.input_scale(model)
+    batch, single = checks.model_batch(x, expected, dtype=model_input.dtype, model_name=model.name, scale=scale)
+    before = snapshot_weights(cap.layers)  # to tell a layer's error from weights changed mid-pass
     outputs = run_in_chunks(cap, model, batch, training, seed, batch_size)
+    notes = []
+    if scale.layer is not None:
+        notes.append(
+            f"Model '{model.name}' rescales its own inputs: {scale.note}"
+            + (", so it expects raw 0–255 pixels." if scale.expects == "raw" else ".")
+        )
+    overflow = next(((layer, out) for layer, out in zip(cap.layers, outputs) if not np.isfinite(out).all()), None)
+    if overflow is not None:
+        layer, out = overflow
+        n_bad = int((~np.isfinite(out)).sum())
+        note = (
+            f"Layer '{layer.name}' produced {n_bad:,} infinite or NaN value{'s' if n_bad != 1 else ''} (of "
+            f"{out.size:,}): float32 overflowed, so its output and everything after it are not meaningful numbers. "
+            f"The inputs ranged from {float(batch.min()):g} to {float(batch.max()):g}."
+        )
+        notes.append(note)
+        warnings.warn(f"explain: {note}", ExplanationWarning, stacklevel=2)
 
     def unbatch(a: np.ndarray) -> np.ndarray:
         return a[0] if single else a
 
     steps = [Step(0, cap.input_name, "Input", None, batch.shape[1:], 0, unbatch(batch))]
     shapes = {cap.input_name: batch.shape[1:]}
-    for i, (layer, out, src) in enumerate(zip(cap.layers, outputs, cap.sources), start=1):
+    for i, (layer, out, src, weights_before) in enumerate(zip(cap.layers, outputs, cap.sources, before), start=1):
         act = getattr(layer, "activation", None)
         steps.append(
             Step(
@@ -353,7 +394,8 @@ def trace(
                 source=src,
                 activation=_activation_name(act),
                 weights=tuple(np.asarray(w) for w in layer.get_weights()),
+                weights_before=weights_before,
             )
         )
         shapes[layer.name] = out.shape[1:]
-    return Trace(tuple(steps), model_name=model.name, training=bool(training), seed=seed, single=single)
+    return Trace(tuple(steps), model_name=model.name, training=training, seed=seed, single=single, notes=tuple(notes))

@@ -1,0 +1,161 @@
+"""The folder a command writes to (``--out``): checked before any work, cleaned up when the command fails.
+
+`OutputFolder` is for every command that writes files: ``explain tour`` and
+``explain figures`` use it, and any new one can. Before the command loads data
+or trains, it checks that ``--out`` can be a folder (not a file, a device or a
+FIFO; a sane path), that the folder (or the nearest one above it that exists)
+takes a new file, and that its disk has the free space the command needs. If
+the command then fails half-way (a full disk, an error, Ctrl-C), the files it
+wrote are removed, and the folders it created if they are left empty: a failed
+command leaves nothing behind that looks like a result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from explain import figures
+from explain._core import checks
+from explain._core.files import atomic_write_text
+from explain.errors import OutputError
+
+#: Free space a command that writes figures asks for: a tour writes ten PNGs and two summaries (about 1 MB), the
+#: figures command thirteen PNGs; ten times that leaves room for larger figures and the file system's own needs.
+FIGURES_BYTES = 10 << 20
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1 << 20):,.1f} MB"
+
+
+def check_out(out: Any, *, need: int = FIGURES_BYTES, name: str = "--out") -> Path:
+    """``out`` as a Path if a command can write its files there; else an `explain.errors.OutputError` naming the fix.
+
+    Nothing is created: the folder (or, when it does not exist yet, the nearest
+    folder above it) is tested by creating and removing one empty file in it.
+
+    Args:
+        out: the folder the command will write to (created later if needed).
+        need: the free space the command needs, in bytes.
+        name: how the user named it, for messages (``--out``, ``out``).
+
+    Raises:
+        OutputError: the path is not usable (see `explain._core.checks.path`), is a file, a device or a FIFO,
+            has a file where a folder should be, cannot be written to, or its disk has less than ``need`` free.
+
+    Examples:
+        >>> import tempfile
+        >>> check_out(tempfile.mkdtemp()).is_dir()
+        True
+        >>> check_out("/dev/null")
+        Traceback (most recent call last):
+        ...
+        explain.errors.OutputError: Expected --out to be a folder for the files this command writes. Received: \
+/dev/null, a character device.
+    """
+    p = checks.path(out, name=name, error=OutputError)
+    kind = checks.path_kind(p)
+    if kind not in ("file", "folder", "missing"):
+        raise OutputError(f"Expected {name} to be a folder for the files this command writes. Received: {p}, {kind}.")
+    if kind == "file":
+        raise OutputError(
+            f"Expected {name} to be a folder for the files this command writes. Received: {p}, which is a file. "
+            f"Pass a folder (it is created if needed), e.g. {name} {p.with_suffix('')}-out."
+        )
+    existing = p
+    while checks.path_kind(existing) == "missing" and existing.parent != existing:
+        existing = existing.parent
+    if checks.path_kind(existing) != "folder":
+        raise OutputError(
+            f"Expected {name} to be a folder or a place to create one. Received: {p}, but {existing} is "
+            f"{'a file' if checks.path_kind(existing) == 'file' else checks.path_kind(existing)}, not a folder."
+        )
+    try:
+        fd, probe = tempfile.mkstemp(dir=existing, prefix=".explain-write-test-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise OutputError(
+            f"Expected {name} to be a folder this command can write to. Received: {p}, where {existing} refuses a "
+            f"new file ({e.strerror or e}). Make it writable, or pass another folder."
+        ) from None
+    free = shutil.disk_usage(existing).free
+    if free < need:
+        raise OutputError(
+            f"Expected at least {_mb(need)} free for the files this command writes to {p}. Received: {_mb(free)} "
+            f"free on that disk. Free some space, or pass a folder on another disk."
+        )
+    return p
+
+
+class OutputFolder:
+    """Where a command writes: checked when made (`check_out`), emptied of its writes if the command fails.
+
+    Use it as a context manager around the command's work; write through
+    `save_figure` and `write_text` (or `add` a path written otherwise). On an
+    exception, every file written is removed, and every folder created that
+    is left empty; the exception goes on.
+
+    Examples:
+        >>> import tempfile, pathlib
+        >>> base = pathlib.Path(tempfile.mkdtemp())
+        >>> try:
+        ...     with OutputFolder(base / "run") as out:
+        ...         _ = out.write_text("summary.md", "half a result")
+        ...         raise RuntimeError("the disk filled up")
+        ... except RuntimeError:
+        ...     pass
+        >>> list(base.iterdir())  # nothing left: not the file, not the folder
+        []
+    """
+
+    def __init__(self, out: Any, *, need: int = FIGURES_BYTES, name: str = "--out") -> None:
+        self.path = check_out(out, need=need, name=name)
+        self.written: list[Path] = []
+        self._created: list[Path] = []  # folders this command creates, deepest last
+
+    def _folder(self) -> None:
+        missing = []
+        p = self.path
+        while checks.path_kind(p) == "missing":
+            missing.append(p)
+            p = p.parent
+        for folder in reversed(missing):
+            folder.mkdir(exist_ok=True)
+            self._created.append(folder)
+
+    def add(self, path: Path) -> Path:
+        """Count ``path`` as written by the command (removed if it fails); returns it."""
+        self.written.append(Path(path))
+        return Path(path)
+
+    def save_figure(self, fig: Any, name: str) -> Path:
+        """Save ``fig`` as ``name`` in the folder (see `explain.figures.save`)."""
+        self._folder()
+        return self.add(figures.save(fig, self.path / name))
+
+    def write_text(self, name: str, text: str) -> Path:
+        """Write ``text`` to ``name`` in the folder, atomically."""
+        self._folder()
+        return self.add(atomic_write_text(self.path / name, text))
+
+    def __enter__(self) -> OutputFolder:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            return
+        for path in self.written:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        for folder in reversed(self._created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only if empty: never what was there before
