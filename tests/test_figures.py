@@ -189,7 +189,7 @@ def test_flatten_strip_holds_the_vector_row_after_row():
     f = make_flatten()
     fig = figures.flatten_strip(f)
     assert isinstance(fig, Figure)
-    strips = [ax for ax in fig.axes[2:]]  # the image, its colour bar, then the pieces of strip
+    strips = [ax for ax in fig.axes[3:]]  # the image, the notes, the colour bar, then the pieces of strip
     assert len(strips) == 4
     pieces = [image_data(ax) for ax in strips]
     assert all(p.shape == (1, 196) for p in pieces)  # 7 image rows of 28 per piece
@@ -203,7 +203,7 @@ def test_flatten_strip_follows_pixels_to_their_position():
     f = make_flatten()
     fig = figures.flatten_strip(f)
     arrows = [a for a in fig.artists if isinstance(a, ConnectionPatch)]
-    notes = [t.get_text() for t in fig.axes[0].texts]
+    notes = [t.get_text() for t in fig.axes[1].texts]  # beside the image
     assert len(arrows) == len(notes) == 2
     for note in notes:  # "pixel (6, 11) → position 28·6 + 11 = 179"
         pixel, position = note.removeprefix("pixel ").split(" → position ")
@@ -214,7 +214,7 @@ def test_flatten_strip_follows_pixels_to_their_position():
 
 def test_flatten_strip_blank_image_and_mismatch():
     blank = make_flatten(np.zeros((28, 28), np.float32))
-    notes = [t.get_text() for t in figures.flatten_strip(blank).axes[0].texts]
+    notes = [t.get_text() for t in figures.flatten_strip(blank).axes[1].texts]
     assert notes == ["pixel (0, 0) → position 28·0 + 0 = 0", "pixel (27, 27) → position 28·27 + 27 = 783"]
     bad = SimpleNamespace(layer="f", input=np.zeros((28, 28)), output=np.zeros(700), index_map=np.zeros((28, 28), int))
     with pytest.raises(ValueError, match="784"):
@@ -321,7 +321,7 @@ def test_softmax_bars_heights_are_the_numbers():
     ax_z, ax_p = fig.axes
     np.testing.assert_allclose(heights(ax_z), s.logits)
     np.testing.assert_allclose(heights(ax_p), s.output)  # Keras's probabilities
-    assert ax_p.get_ylim() == (0, 1.08)  # a fixed scale: near-uniform guesses look unsure
+    assert ax_p.get_ylim() == (0, 1.12)  # a fixed scale (room for the labels): near-uniform guesses look unsure
     colors = [p.get_facecolor() for p in ax_p.patches]
     assert colors.count(colors[s.predicted]) == 1  # only the predicted class stands out
     assert [t.get_text() for t in ax_p.get_xticklabels()] == list(s.class_names)
@@ -338,6 +338,15 @@ def test_softmax_bars_class_names():
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == list(FASHION_CLASSES)
 
 
+def test_softmax_bars_share_a_logit_range_to_compare():
+    small, large = make_softmax(np.linspace(-0.2, 0.3, 10)), make_softmax(np.linspace(-9.0, 12.0, 10))
+    a, b = (figures.softmax_bars(s, logit_range=(-10.0, 13.0)) for s in (small, large))
+    assert a.axes[0].get_ylim() == b.axes[0].get_ylim() == (-10.0, 13.0)
+    assert figures.softmax_bars(small).axes[0].get_ylim()[1] < 1.0  # by default the axis fits the logits
+    with pytest.raises(ValueError, match="logit_range"):
+        figures.softmax_bars(small, logit_range=(1.0, -1.0))
+
+
 # -- training curves ---------------------------------------------------------------------------------
 
 
@@ -350,7 +359,8 @@ def test_training_curves_draw_the_history():
         assert train.get_xdata().tolist() == [1, 2, 3, 4, 5]  # epochs from 1
         assert train.get_ydata().tolist() == HISTORY[metric]
         assert val.get_ydata().tolist() == HISTORY[f"val_{metric}"]
-        assert ax.get_ylabel() == metric and ax.get_xlabel() == "epoch"
+        assert ax.get_ylabel() == metric
+    assert ax_acc.get_xlabel() == "epoch"  # one epoch axis, under both panels
     assert "loss 0.0750" in fig.get_suptitle() and "97.70%" in fig.get_suptitle()
 
 
@@ -455,7 +465,7 @@ def test_figures_from_the_real_model(model, image, sample, tmp_path: Path):
     assert isinstance(figures.pixel_values(raw), Figure)
 
     f = explain.flatten(model, image)
-    strips = figures.flatten_strip(f).axes[2:]
+    strips = figures.flatten_strip(f).axes[3:]
     np.testing.assert_array_equal(np.ma.concatenate([image_data(ax) for ax in strips], axis=1).ravel(), f.output)
 
     d = explain.dense(model, image)
