@@ -543,8 +543,15 @@ def dropout_mask(explanation: DropoutResult) -> Figure:
         im = ax.imshow(on_grid(values, rows, cols), cmap=cmap, norm=norm)
         ax.set_title(text)
     dropped_r, dropped_c = np.divmod(np.flatnonzero(~mask), cols)  # grid cells of the dropped units
-    axes[2].scatter(dropped_c, dropped_r, s=14, marker="x", color="white", linewidths=1.1,
-                    path_effects=[patheffects.withStroke(linewidth=2.6, foreground="black")])  # on any colour
+    axes[2].scatter(
+        dropped_c,
+        dropped_r,
+        s=14,
+        marker="x",
+        color="white",
+        linewidths=1.1,
+        path_effects=[patheffects.withStroke(linewidth=2.6, foreground="black")],
+    )  # on any colour
     fig.colorbar(im, cax=fig.add_subplot(gs[1:, 1]), label="value (one scale for input and output)")
     for ax in axes:
         grid_ticks(ax, rows, cols)
@@ -552,8 +559,11 @@ def dropout_mask(explanation: DropoutResult) -> Figure:
         ax.set_xlabel("")  # said once, under the last grid
 
     seed = getattr(explanation, "seed", None)
-    suptitle(fig, f"Dropout '{explanation.layer}' (rate {rate:g}, training{'' if seed is None else f', seed {seed}'}): "
-                  f"dropped {fmt.count(dropped)} of {fmt.count(n)} ({fmt.pct(dropped / n)}), survivors ×{scale:g}")
+    suptitle(
+        fig,
+        f"Dropout '{explanation.layer}' (rate {rate:g}, training{'' if seed is None else f', seed {seed}'}): "
+        f"dropped {fmt.count(dropped)} of {fmt.count(n)} ({fmt.pct(dropped / n)}), survivors ×{scale:g}",
+    )
     return fig
 
 
@@ -617,8 +627,9 @@ def softmax_bars(explanation: SoftmaxResult, *, logit_range: tuple[float, float]
     ax_z.set_ylabel("logit")
 
     bars = ax_p.bar(x, p, color=colors)
-    ax_p.bar_label(bars, labels=[f"{v:.3f}" for v in p], padding=2,
-                   bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.3})  # readable over the dashed line
+    ax_p.bar_label(
+        bars, labels=[f"{v:.3f}" for v in p], padding=2, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.3}
+    )  # readable over the dashed line
     ax_p.axhline(1 / p.size, color="#555555", linestyle="--", linewidth=1, zorder=0.5)  # behind the bars
     ax_p.set_ylim(0, 1.12)
     ax_p.set_title(f"softmax(z): probabilities, sum {float(np.sum(p)):.3f}")
