@@ -5,9 +5,11 @@
 # and helpers that turn figures and results into HTML and Markdown.
 import base64
 import contextlib
+import dataclasses
 import html
 import io
 import logging
+import re
 import warnings
 
 import matplotlib
@@ -16,6 +18,7 @@ import numpy as np  # noqa: F401 - the pages use np
 import explain
 from explain._core import formatting as fmt
 from explain._core.tf import versions
+from explain.data.sources import MNIST_ENV
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notices in the build log
 
@@ -26,7 +29,47 @@ SEED = 0  # the seed of the initial weights, the shuffling and the Dropout masks
 _notice = io.StringIO()
 with contextlib.redirect_stderr(_notice):
     data = explain.load_mnist("auto", download=False)
+
+
+def named_source(d):
+    """Where ``d`` came from, by name: a page never shows a path of the machine that built it."""
+    kind = "Fashion-MNIST" if d.name == "fashion_mnist" else "MNIST"
+    if d.origin == "env":
+        return f"the full {kind}, from the file named by ${MNIST_ENV if kind == 'MNIST' else 'its variable'}"
+    if d.origin == "keras-cache":
+        return f"the full {kind}, from Keras's cache of datasets"
+    if d.origin == "keras-download":
+        return f"the full {kind}, downloaded by Keras"
+    if d.origin == "path":
+        return f"the full {kind}, from a local file"
+    return d.source  # the sample, or Debian's package: no path of this machine
+
+
+data = dataclasses.replace(data, source=named_source(data))  # what data.describe() and repr(data) print
 x_train, y_train, x_test, y_test = data.x_train, data.y_train, data.x_test, data.y_test
+
+
+def data_name(d=None):
+    """The data in a caption: "the full MNIST (60,000 training, 10,000 test images)" or the sample."""
+    d = data if d is None else d
+    if d.is_sample:
+        return d.source
+    kind = "Fashion-MNIST" if d.name == "fashion_mnist" else "MNIST"
+    return f"the full {kind} ({n(len(d.y_train))} training, {n(len(d.y_test))} test images)"
+
+
+def untrained_run():
+    """The untrained model, in a caption."""
+    return f"the untrained model (random initial weights, `explain.seed_model(seed={SEED})`)"
+
+
+def trained_run(trained, d=None):
+    """A trained model in a caption: epochs, data, seed and its test accuracy."""
+    s = trained.settings
+    return (
+        f"the model trained {s['epochs']} epoch{'s' * (s['epochs'] != 1)} on {data_name(d)}, seed {s['seed']} "
+        f"(test accuracy {trained.test_accuracy:.4f})"
+    )
 
 
 def hello_world(epochs=5):
@@ -45,6 +88,16 @@ def prob(p):
     return f"{p:.6g}" if text in ("0.0000", "1.0000") else text
 
 
+_figure_ids = {}
+
+
+def _figure_id(alt):
+    """A stable, unique id for a figure on its page, from its alt text: "figure-keras-s-dropout-mask"."""
+    slug = "figure-" + (re.sub(r"[^a-z0-9]+", "-", alt.lower()).strip("-")[:48].strip("-") or "figure")
+    _figure_ids[slug] = _figure_ids.get(slug, 0) + 1
+    return slug if _figure_ids[slug] == 1 else f"{slug}-{_figure_ids[slug]}"
+
+
 def _figure_html(fig, alt, fmt):
     buf = io.BytesIO()
     # A fixed, per-figure salt keeps SVG ids stable between builds and distinct between figures.
@@ -60,10 +113,30 @@ def _figure_html(fig, alt, fmt):
     return f'<img src="data:image/png;base64,{data64}" alt="{html.escape(alt)}" width="{width}">'
 
 
-def show(fig, alt, *, fmt="png", caption=None):
-    """Print a matplotlib figure as HTML: PNG data for images, inline SVG for charts (``fmt="svg"``)."""
-    caption_html = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    print(f'<figure class="explain-figure">{_figure_html(fig, alt, fmt)}{caption_html}</figure>')
+def show(fig, alt, *, caption, fmt="png"):
+    """Print a matplotlib figure as HTML: a captioned ``<figure>`` whose image links to itself at full size.
+
+    ``alt`` names the picture for screen readers; ``caption`` is shown under it and says what the figure
+    shows and from which run: trained or untrained (`untrained_run`, `trained_run`), on which data
+    (`data_name`). PNG data for images, inline SVG for charts (``fmt="svg"``). The link's target is made
+    by docs/javascripts/explain.js (a blob: URL of the same image: browsers do not open data: URLs).
+    """
+    if not caption or not caption.strip():
+        raise ValueError(f"show() needs a caption: what the figure shows, from which run. Received none for {alt!r}.")
+    fid = _figure_id(alt)
+    print(
+        f'<figure class="explain-figure" id="{fid}">'
+        f'<a href="#{fid}" data-enlarge="1" title="Open the figure full size">{_figure_html(fig, alt, fmt)}'
+        '<span class="explain-sr-only"> (opens the figure full size)</span></a>'
+        f"<figcaption>{caption_html(caption)} "
+        '<span class="explain-figure__hint">Click or tap the figure to enlarge it.</span></figcaption></figure>'
+    )
+
+
+def caption_html(text):
+    """A caption's Markdown-ish text as HTML: `code` becomes <code>, the rest is escaped."""
+    parts = re.split(r"`([^`]+)`", text)
+    return "".join(f"<code>{html.escape(p)}</code>" if i % 2 else html.escape(p) for i, p in enumerate(parts))
 
 
 def sample_note():

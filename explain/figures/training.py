@@ -265,8 +265,8 @@ def activation_histograms(
     names = [str(int(v)) if v == round(v) else f"{v:g}" for v in e]
     colors = matplotlib.colormaps[EPOCH_CMAP](np.linspace(0.0, 0.8, n_epochs))  # light yellow is hard to see
 
-    fig = figure(7.5, 8.6)
-    ax_h, ax_m = fig.subplots(2, 1, sharex=True)  # one activation axis for both
+    fig = figure(7.5, 7.6)
+    ax_h, ax_m = fig.subplots(2, 1, sharex=True, height_ratios=(1.4, 1))  # one activation axis for both
     for i in range(n_epochs):
         label = f"epoch {names[i]}" + ("" if zeros is None else f": {fmt.pct(zeros[i])} zero")
         ax_h.stairs(c[i], x, color=colors[i], linewidth=1.6, label=label)
