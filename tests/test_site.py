@@ -116,8 +116,7 @@ _CHECK_MEDIA = """() => {
 # Every picture in the text (an <img>, or an inline SVG drawn as a figure) sits in a <figure> with a caption
 # of a sentence or more, and is a link to itself at full size (a blob: URL of the same image, made by
 # docs/javascripts/explain.js once the page has loaded).
-_CHECK_FIGURES = """async () => {
-  await new Promise(r => setTimeout(r, 50));  // the blob: URLs are made asynchronously
+_CHECK_FIGURES = """() => {
   const pictures = [...document.querySelectorAll('article img, article svg[role="img"]')];
   return pictures.map(p => {
     const figure = p.closest('figure');

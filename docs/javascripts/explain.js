@@ -13,26 +13,34 @@
 (function () {
   "use strict";
 
+  function dataUrlBlob(url) {
+    // data:image/png;base64,… -> a Blob of the same bytes (synchronously: the link is ready at once)
+    var comma = url.indexOf(",");
+    var type = url.slice(5, comma).split(";")[0];
+    var bytes = atob(url.slice(comma + 1));
+    var buffer = new Uint8Array(bytes.length);
+    for (var i = 0; i < bytes.length; i++) buffer[i] = bytes.charCodeAt(i);
+    return new Blob([buffer], { type: type });
+  }
+
   function enlargeLinks(root) {
     root.querySelectorAll("figure.explain-figure > a[data-enlarge]").forEach(function (link) {
       if (link.dataset.ready) return;
-      link.dataset.ready = "1";
       var img = link.querySelector("img");
       var svg = link.querySelector("svg");
       var blob = null;
       if (svg) {
         var copy = svg.cloneNode(true);
         copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
-        blob = Promise.resolve(new Blob([copy.outerHTML], { type: "image/svg+xml" }));
+        blob = new Blob([copy.outerHTML], { type: "image/svg+xml" });
       } else if (img && img.src.indexOf("data:") === 0) {
-        blob = fetch(img.src).then(function (r) { return r.blob(); });
+        blob = dataUrlBlob(img.src);
       }
       if (!blob) return;
-      blob.then(function (b) {
-        link.href = URL.createObjectURL(b);
-        link.target = "_blank";
-        link.rel = "noopener";
-      });
+      link.href = URL.createObjectURL(blob);
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.dataset.ready = "1";
     });
   }
 
@@ -49,18 +57,32 @@
     });
   }
 
+  var ROLES = [["", "table"], ["tr", "row"], ["td", "cell"], ["th", "columnheader"]];
+
+  function stack(table, on) {
+    // a stacked table keeps its table semantics for screen readers (CSS display: block would drop them)
+    ROLES.forEach(function (pair) {
+      var cells = pair[0] ? table.querySelectorAll(pair[0]) : [table];
+      Array.prototype.forEach.call(cells, function (el) {
+        if (on) el.setAttribute("role", pair[1]);
+        else el.removeAttribute("role");
+      });
+    });
+    if (on) {
+      table.classList.add("explain-stacked");
+    } else {
+      table.classList.remove("explain-stacked");
+      if (!table.classList.length) table.removeAttribute("class"); // Material styles table:not([class])
+    }
+  }
+
   function fitTables(root) {
     root.querySelectorAll(".md-typeset table:not([class]), .md-typeset table.explain-stacked").forEach(function (table) {
       labelCells(table);
-      var box = table.closest(".md-typeset__scrollwrap") || table.parentElement;
-      table.classList.remove("explain-stacked");
-      if (box.scrollWidth > box.clientWidth + 1) {
-        table.classList.add("explain-stacked");
-        table.setAttribute("role", "table"); // a stacked table keeps its table semantics for screen readers
-        table.querySelectorAll("tr").forEach(function (tr) { tr.setAttribute("role", "row"); });
-        table.querySelectorAll("td").forEach(function (td) { td.setAttribute("role", "cell"); });
-        table.querySelectorAll("th").forEach(function (th) { th.setAttribute("role", "columnheader"); });
-      }
+      if (table.classList.contains("explain-stacked")) stack(table, false); // measure the table as a table
+      var wrap = table.closest(".md-typeset__scrollwrap"); // Material's sideways-scrolling box, once it is made
+      var wide = wrap ? wrap.scrollWidth > wrap.clientWidth + 1 : table.scrollWidth > table.parentElement.clientWidth + 1;
+      if (wide) stack(table, true);
     });
   }
 

@@ -231,7 +231,8 @@ def mistakes_gallery(
 
     The images are drawn in the order given (sort them first, e.g. most
     confident mistakes first), ``columns`` to a row at most (fewer when long
-    class names need wider tiles); the last row may be short.
+    class names need wider tiles, and rows as even as they can be); the last
+    row may be short.
     All tiles share one grey scale, MNIST's own: 0 black, the largest value
     (255, or 1.0 for scaled images) white. Probabilities get two decimals,
     more where two would round them up to 1.00. Pass a slice (``[:32]``) rather than
@@ -303,9 +304,10 @@ def mistakes_gallery(
 
     titles = [title(i) for i in range(n)]
     widest = max(len(line) for t in titles for line in t.split("\n"))
-    tile = max(0.85, 0.095 * widest + 0.05)  # inches: an 11 pt character is about 0.09 in wide
+    tile = max(0.85, 0.1 * widest + 0.1)  # inches: an 11 pt character is about 0.09 in wide, plus a gap
     cols = max(1, min(columns, n, int(MAX_WIDTH // tile)))
     rows = -(-n // cols)
+    cols = -(-n // rows)  # rows as even as they can be: 16 in 3 rows is 6, 6, 4, not 7, 7, 2
     lines = max(t.count("\n") + 1 for t in titles)
     lo = min(0.0, float(pixels.min()))
     hi = max(1.0, float(pixels.max()))
