@@ -492,3 +492,59 @@ def test_same_seed_same_dropout_png(model, image, tmp_path: Path):
     b = figures.save(figures.dropout_mask(explain.dropout(model, image, seed=3, draws=10)), tmp_path / "b.png")
     c = figures.save(figures.dropout_mask(explain.dropout(model, image, seed=4, draws=10)), tmp_path / "c.png")
     assert a.read_bytes() == b.read_bytes() != c.read_bytes()
+
+
+# -- the network diagram ---------------------------------------------------------------------------------
+
+
+def test_network_diagram_from_the_real_trace(model, image):
+    t = explain.trace(model, image)
+    fig = figures.network_diagram(t, rates={"dropout": model.get_layer("dropout").rate})
+    assert isinstance(fig, Figure)
+    labels = [text.get_text() for text in fig.axes[0].texts[: len(t)]]  # one label under each column, in order
+    assert labels == [
+        "input\n(28, 28)\n0 params",
+        "Flatten\n(784,)\n0 params",
+        "Dense, relu\n(512,)\n401,920 params\n= 784·512 + 512",
+        "Dropout 0.2\n(512,)\n0 params",
+        "Dense, softmax\n(10,)\n5,130 params\n= 512·10 + 10",
+    ]
+    for step, label in zip(t, labels):  # the numbers drawn are the trace's numbers
+        assert explain._core.formatting.shape(step.output_shape) in label
+        assert f"{step.params:,} params" in label
+    assert fig.get_suptitle() == f"(28, 28) → 784 → 512 → 10: {model.count_params():,} parameters"
+    notes = [text.get_text() for text in fig.axes[0].texts[len(t) :]]
+    assert "784 units" in notes and notes.count("512 units") == 2
+    assert [n for n in notes if n.isdigit()] == [str(i) for i in range(10)]  # the ten output units, by class
+
+
+def test_network_diagram_other_layers_and_bad_input():
+    from types import SimpleNamespace as L
+
+    small = [L(name="x", kind="InputLayer", output_shape=(4,), params=0),
+             L(name="d", kind="Dense", output_shape=(3,), params=15, activation="linear")]  # fmt: skip
+    fig = figures.network_diagram(small, title="a tiny net")
+    assert fig.get_suptitle() == "a tiny net"
+    assert fig.axes[0].texts[1].get_text() == "Dense\n(3,)\n15 params\n= 4·3 + 3"  # no "linear": it does nothing
+    odd = [L(name="x", kind="InputLayer", output_shape=(4,), params=0),
+           L(name="d", kind="Dense", output_shape=(3,), params=12)]  # fmt: skip
+    assert "=" not in figures.network_diagram(odd).axes[0].texts[1].get_text()  # no formula that does not add up
+    with pytest.raises(ValueError, match="at least one layer"):
+        figures.network_diagram([])
+    with pytest.raises(ValueError, match="at most 7 layers"):
+        figures.network_diagram(small * 4)
+    with pytest.raises(ValueError, match="without params"):
+        figures.network_diagram([L(name="x", kind="Dense", output_shape=(3,))])
+
+
+# -- saying which run a figure shows -------------------------------------------------------------------------
+
+
+def test_with_note_adds_the_run_under_the_title():
+    fig = figures.softmax_bars(make_softmax())
+    title = fig.get_suptitle()
+    assert figures.with_note(fig, "untrained model, seed 0") is fig
+    assert fig.get_suptitle() == f"{title}\n(untrained model, seed 0)"
+    assert fig._suptitle.get_fontsize() >= 11
+    with pytest.raises(ValueError, match="note"):
+        figures.with_note(fig, " ")

@@ -198,7 +198,7 @@ def write_figures(
         >>> import explain, tempfile
         >>> paths = explain.write_figures(tempfile.mkdtemp(), data="sample", epochs=1, echo=lambda s: None)
         >>> [p.name for p in paths][:3]
-        ['digit.png', 'pixel_values.png', 'flatten.png']
+        ['digit.png', 'pixel_values.png', 'network.png']
     """
     ds = _dataset(data)
     jobs, t = _figures(ds, epochs, seed, index)
