@@ -108,6 +108,7 @@ _CHECK_MEDIA = """() => {
     svgs: svgs.length,
     emptySvgs: svgs.filter(s => s.childElementCount === 0).length,
     figureSvgs: figures.length,
+    emptyHeaders: [...document.querySelectorAll('article th')].filter(th => !th.textContent.trim()).length,
     flatFigureSvgs: figures.filter(s => { const r = s.getBoundingClientRect(); return r.width < 50 || r.height < 50; })
                            .map(s => s.getAttribute('aria-label')),
   };
@@ -286,6 +287,8 @@ def test_every_page_loads_cleanly_and_draws_every_figure(visits: dict[tuple[str,
             problems.append(f"{v.media['emptySvgs']} empty inline SVGs")
         if v.media["flatFigureSvgs"]:
             problems.append(f"figures drawn smaller than 50 px: {v.media['flatFigureSvgs']}")
+        if v.media["emptyHeaders"]:  # a screen reader reads an empty header as nothing; a card shows no name
+            problems.append(f"{v.media['emptyHeaders']} table headers without a name")
         if problems:
             failures[f"{name} at {width} px"] = problems
     assert not failures, failures
