@@ -324,7 +324,7 @@ def flatten_strip(explanation: FlattenResult, *, lines: int = 4) -> Figure:
     norm = Normalize(float(min(img.min(), vec.min())), float(max(img.max(), vec.max())))
 
     fig = figure(7.5, 3.6 + 1.0 * n_lines)
-    gs = fig.add_gridspec(1 + n_lines, 2, height_ratios=(3.0, *[1.0] * n_lines), width_ratios=(1, 1.25))
+    gs = fig.add_gridspec(1 + n_lines, 2, height_ratios=(3.0, *[1.0] * n_lines), width_ratios=(1, 1.3))
     ax_img = fig.add_subplot(gs[0, 0])
     ax_notes = fig.add_subplot(gs[0, 1])  # which pixel goes where, in words
     ax_notes.set_axis_off()
@@ -332,7 +332,7 @@ def flatten_strip(explanation: FlattenResult, *, lines: int = 4) -> Figure:
     ax_img.set_title(f"input {fmt.shape(img.shape)}: {n_rows} rows of {n_cols}")
     ax_img.set_xlabel("col")
     ax_img.set_ylabel("row")
-    fig.colorbar(im, ax=ax_img, shrink=0.9, label="value (same colours below)")
+    fig.colorbar(im, ax=ax_img, shrink=0.9, label="value")  # the strips below use the same colours
 
     strips = []
     for k in range(n_lines):
@@ -374,9 +374,9 @@ def flatten_strip(explanation: FlattenResult, *, lines: int = 4) -> Figure:
         )  # fmt: skip
         fig.add_artist(arrow)
         y = 0.7 - 0.25 * i
-        ax_notes.add_patch(Rectangle((0.0, y - 0.04), 0.05, 0.08, transform=ax_notes.transAxes, fill=False,
+        ax_notes.add_patch(Rectangle((0.07, y - 0.04), 0.045, 0.08, transform=ax_notes.transAxes, fill=False,
                                      edgecolor=color, linewidth=2.5))  # fmt: skip
-        ax_notes.text(0.08, y, f"pixel ({r}, {c}) → position {n_cols}·{r} + {c} = {p}", transform=ax_notes.transAxes,
+        ax_notes.text(0.14, y, f"pixel ({r}, {c}) → position {n_cols}·{r} + {c} = {p}", transform=ax_notes.transAxes,
                       va="center")  # fmt: skip
     suptitle(fig, f"Flatten '{explanation.layer}': {fmt.shape(img.shape)} → {fmt.shape(vec.shape)}, row after row; "
                   f"pixel (row, col) goes to position {n_cols}·row + col")  # fmt: skip
