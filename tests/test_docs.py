@@ -231,7 +231,9 @@ def test_a_failing_executed_block_fails_the_strict_build(tmp_path: Path) -> None
 # -- the shared setup snippet ------------------------------------------------------------------------------
 
 
-def test_setup_snippet_runs_and_its_helpers_print_what_pages_need(capsys: pytest.CaptureFixture[str]) -> None:
+def test_setup_snippet_runs_and_its_helpers_print_what_pages_need(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     ns = runpy.run_path(str(SNIPPETS / "setup.py"))
     capsys.readouterr()
     data = ns["data"]
@@ -254,6 +256,8 @@ def test_setup_snippet_runs_and_its_helpers_print_what_pages_need(capsys: pytest
     with pytest.raises(ValueError, match="caption"):
         ns["show"](fig, "a line", caption=" ")
     assert "/" not in ns["data"].source or ns["data"].is_sample  # named, not a path of the build machine
+    monkeypatch.setenv("EXPLAIN_MNIST", "/build/machine/mnist.npz")  # a REPL transcript shows a reader's path
+    assert ns["public"]("from file /build/machine/mnist.npz") == "from file /path/to/mnist.npz"
 
     assert ns["provenance"]().startswith('!!! info "Where the numbers on this page come from"')
     assert (ns["sample_note"]() != "") == data.is_sample

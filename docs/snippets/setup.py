@@ -9,8 +9,10 @@ import dataclasses
 import html
 import io
 import logging
+import os
 import re
 import warnings
+from pathlib import Path
 
 import matplotlib
 import numpy as np  # noqa: F401 - the pages use np
@@ -171,12 +173,21 @@ def provenance(*, trained=None, extra=""):
     return '!!! info "Where the numbers on this page come from"\n' + body
 
 
+def public(text):
+    """``text`` without the paths of the machine that builds the site: the placeholders a reader would use."""
+    mnist = os.environ.get(MNIST_ENV)
+    if mnist:
+        text = text.replace(str(Path(mnist).resolve()), "/path/to/mnist.npz").replace(mnist, "/path/to/mnist.npz")
+    return text.replace(str(Path.home()) + "/", "~/")
+
+
 def repl(source, namespace, *, width=80):
     """Run ``source`` statement by statement as the Python REPL would; print the transcript as Markdown.
 
     Each statement is shown after ``>>>`` (``...`` for continuation lines) and followed by what the
     REPL prints: the ``repr`` of an expression's value, anything written to standard output or
-    error, and warnings (``UserWarning`` and its subclasses), in the order they happen. Lines of
+    error, and warnings (``UserWarning`` and its subclasses), in the order they happen. Paths of the
+    machine that builds the site are shown as a reader would write them (``/path/to/mnist.npz``). Lines of
     prose longer than ``width`` are wrapped, as a terminal would (tables are left alone). A
     statement whose first line ends with ``# raises`` must raise; the REPL's last line of the
     error (its type and message) is shown. Any other exception fails the build.
@@ -214,7 +225,7 @@ def repl(source, namespace, *, width=80):
         else:
             if expect_error:
                 raise AssertionError(f"expected an exception from: {text[0]}")
-        for line in buf.getvalue().rstrip("\n").split("\n") if buf.getvalue() else []:
+        for line in public(buf.getvalue()).rstrip("\n").split("\n") if buf.getvalue() else []:
             prose = len(line) > width and "  " not in line.strip() and not set(line) <= set("=-─ ")
             out += textwrap.wrap(line, width, subsequent_indent="  ") if prose else [line]
     print("```pycon\n" + "\n".join(out) + "\n```")
