@@ -1,9 +1,9 @@
-"""explain.train (fit plus the Recorder) against plain model.fit: time ratio and identical history.
+"""explain.train (fit plus the Recorder, 20 steps per TensorFlow call) against plain model.fit: time and history.
 
 Usage:
     EXPLAIN_MNIST=../shared/data/mnist.npz python benchmarks/training_speed.py [--repeats 5] [--epochs 1]
     python benchmarks/training_speed.py --data sample --repeats 5
-    python benchmarks/training_speed.py --repeats 3 --variants   # also steps_per_execution and XLA
+    python benchmarks/training_speed.py --repeats 3 --variants   # also other execution sizes and XLA
 
 Both sides train the tutorial's model (`explain.seed_model(0)`: Adam defaults,
 sparse categorical cross-entropy, accuracy) on the same data with batch 32 and
@@ -18,17 +18,19 @@ and the process's CPU time, which other programs sharing the cores disturb
 less), the ratios train / fit of the medians, and whether every history is
 exactly equal (floats compared with ``==``) to the first plain fit's.
 
-``--variants`` also times plain fit with a callback whose batch hook does
-nothing (what Keras's per-batch callback machinery costs any callback like the
-Recorder), and plain fit compiled with ``steps_per_execution=8`` and
-with ``jit_compile=True`` (XLA), and says whether their histories stay exactly
-equal to the default fit's: options that would make training faster by
-changing how Keras runs it, not by changing the Recorder.
+``explain.train`` runs ``EXECUTION_STEPS`` (20) training steps per TensorFlow
+call (Keras's ``steps_per_execution``), which the tutorial's plain ``fit`` does
+not: the numbers are the same (every step runs, in order), Python's per-step
+work is not. ``--variants`` also times ``train`` with one step per call (what
+the Recorder itself costs), other execution sizes, and plain fit with
+``jit_compile=True`` (XLA), and says whether their histories stay exactly equal
+to the plain fit's.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -38,7 +40,7 @@ import numpy as np
 
 import explain
 from explain._core.tf import keras, versions
-from explain.fit.train import steps_per_epoch
+from explain.fit.run import steps_per_epoch
 
 SEED = 0
 
@@ -58,7 +60,7 @@ def main() -> None:
     parser.add_argument("--data", default="auto", help="auto (EXPLAIN_MNIST, else the sample), sample or a path")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs of each side (default 5)")
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--variants", action="store_true", help="also time steps_per_execution=8 and XLA")
+    parser.add_argument("--variants", action="store_true", help="also time other execution sizes and XLA")
     args = parser.parse_args()
 
     k = keras()
@@ -80,13 +82,16 @@ def main() -> None:
         fit = model.fit(x, y, epochs=args.epochs, batch_size=32, verbose=0, callbacks=list(callbacks))
         return _history(fit.history)
 
-    def with_recorder() -> dict[str, list[float]]:
-        return explain.train(explain.seed_model(SEED), data, epochs=args.epochs, seed=SEED).history
+    def with_recorder(steps_per_execution: int | None = None) -> dict[str, list[float]]:
+        model = explain.seed_model(SEED)
+        run = explain.train(model, data, epochs=args.epochs, seed=SEED, steps_per_execution=steps_per_execution)
+        return run.history
 
     sides: dict[str, Callable[[], dict[str, list[float]]]] = {"fit": plain_fit, "train": with_recorder}
     if args.variants:
         sides["fit + empty batch callback"] = lambda: plain_fit((EmptyBatchCallback(),))
-        sides["fit steps_per_execution=8"] = lambda: plain_fit(steps_per_execution=8)
+        for n in (1, 5, 10, 25, 50):
+            sides[f"train, {n} step(s) per call"] = functools.partial(with_recorder, n)
         sides["fit jit_compile=True"] = lambda: plain_fit(jit_compile=True)
 
     warm = explain.seed_model(SEED)  # TensorFlow's one-time start-up costs, not counted

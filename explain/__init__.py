@@ -4,12 +4,15 @@ The program it explains, and where each line is taken apart (one folder per line
 
     (x_train, y_train), (x_test, y_test) = mnist.load_data()  # data/      load_mnist(), Dataset
     x_train, x_test = x_train / 255.0, x_test / 255.0         # data/      normalize(), scaling()
+    # your own digit, as MNIST made its digits                # data/      prepare_digit()
     model = Sequential([Flatten(), Dense(512, relu),          # model.py   seed_model()
                         Dropout(0.2), Dense(10, softmax)])
     model(x)                                                  # forward/   trace(), flatten(), dense(),
-                                                              #            dropout(), softmax()
+                                                              #            dropout(), softmax(),
+                                                              #            export_for_web()
     model.compile(optimizer='adam',                           # compile/   loss_by_hand(), logits_shortcut(),
-                  loss='sparse_categorical_crossentropy')     #            sparse_vs_categorical(), adam_steps()
+                  loss='sparse_categorical_crossentropy')     #            sparse_vs_categorical(), gradients(),
+                                                              #            adam_steps()
     model.fit(x_train, y_train, epochs=5)                     # fit/       train(), Recorder, trained()
     model.evaluate(x_test, y_test)                            # evaluation/ evaluate(), accuracy_gap()
 
@@ -45,6 +48,8 @@ _EXPORTS = {
     "normalize": "explain.data.scaling",
     "scaling": "explain.data.scaling",
     "Scaling": "explain.data.scaling",
+    "prepare_digit": "explain.data.digit",
+    "PreparedDigit": "explain.data.digit",
     # model.py
     "seed_model": "explain.model",
     # forward/: model(x), layer by layer
@@ -59,6 +64,7 @@ _EXPORTS = {
     "DropoutExplanation": "explain.forward.dropout",
     "softmax": "explain.forward.softmax",
     "SoftmaxExplanation": "explain.forward.softmax",
+    "export_for_web": "explain.forward.web",
     # compile/: the loss and Adam by hand
     "loss_by_hand": "explain.compile.loss",
     "LossExplanation": "explain.compile.loss",
@@ -68,6 +74,8 @@ _EXPORTS = {
     "LogitsShortcut": "explain.compile.shortcut",
     "clipped_cost": "explain.compile.crossentropy",
     "cost_from_logits": "explain.compile.crossentropy",
+    "gradients": "explain.compile.gradients",
+    "GradientsExplanation": "explain.compile.gradients",
     "adam_update": "explain.compile.adam",
     "adam_steps": "explain.compile.adam_steps",
     "AdamExplanation": "explain.compile.adam_steps",
@@ -100,6 +108,7 @@ _EXPORTS = {
     # errors.py
     "DataError": "explain.errors",
     "InputError": "explain.errors",
+    "PictureError": "explain.errors",
     "ModelError": "explain.errors",
     "LayerNotFoundError": "explain.errors",
     "LogError": "explain.errors",

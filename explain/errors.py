@@ -15,6 +15,13 @@ class InputError(ValueError):
     """An input given to a model has the wrong shape, dtype or values."""
 
 
+class PictureError(InputError):
+    """A picture given to `explain.prepare_digit` cannot be read, is too small or too big, or holds no ink.
+
+    An `InputError`, so ``except InputError`` catches it with every other bad input.
+    """
+
+
 class ModelError(TypeError):
     """A model cannot be traced or explained (for example a subclassed model)."""
 

@@ -1,6 +1,6 @@
 """The Hello World model: ``seed_model()`` builds and compiles it like the tutorial.
 
-The tutorial's code, in Keras 3's form::
+The classic tutorial's code (TensorFlow 2.0's beginner quickstart), in Keras 3's form::
 
     model = keras.Sequential([
         keras.Input((28, 28)),                       # was Flatten(input_shape=(28, 28))
@@ -14,6 +14,12 @@ The tutorial's code, in Keras 3's form::
 Keras 3 warns about ``input_shape=`` on a layer: a model now starts with
 ``keras.Input``, which makes the input a visible step instead of a hidden
 argument of the first layer. The layers and their numbers are the same.
+
+Today's quickstart (tensorflow.org/tutorials/quickstart/beginner) differs in two
+places: ``Dense(128, activation="relu")`` and a last ``Dense(10)`` without
+softmax, whose outputs are logits, compiled with
+``SparseCategoricalCrossentropy(from_logits=True)``:
+``seed_model(hidden_units=128, output="logits")`` builds it.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ def seed_model(
     hidden_units: int = 512,
     dropout_rate: float = 0.2,
     activation: str = "relu",
+    output: str = "softmax",
     compile: bool = True,
 ) -> Any:
     """Build the tutorial's model, compiled with Adam, sparse categorical cross-entropy and accuracy.
@@ -43,6 +50,9 @@ def seed_model(
         hidden_units: width of the hidden Dense layer (the tutorial's 512).
         dropout_rate: share of the hidden outputs Dropout zeroes in training (0.2).
         activation: the hidden layer's activation (``"relu"``).
+        output: ``"softmax"`` (the classic tutorial: ``Dense(10, activation="softmax")``, probabilities) or
+            ``"logits"`` (today's quickstart: ``Dense(10)``, scores, compiled with
+            ``SparseCategoricalCrossentropy(from_logits=True)``).
         compile: compile the model like the tutorial (``True``) or leave it uncompiled.
 
     Returns:
@@ -51,7 +61,7 @@ def seed_model(
 
     Raises:
         ValueError: a seed outside 0 … 2**32 - 1, a non-positive width, a rate outside [0, 1),
-            or an activation Keras does not know.
+            an activation Keras does not know, or an output other than "softmax" and "logits".
 
     Examples:
         >>> import explain
@@ -60,10 +70,14 @@ def seed_model(
         ['flatten', 'dense', 'dropout', 'dense_1']
         >>> model.count_params()
         407050
+        >>> today = explain.seed_model(hidden_units=128, output="logits")  # today's quickstart
+        >>> today.count_params(), today.layers[-1].get_config()["activation"], today.loss.get_config()["from_logits"]
+        (101770, 'linear', True)
     """
     seed = checks.seed(seed)
     hidden_units = checks.positive_int("hidden_units", hidden_units)
     dropout_rate = checks.unit_interval("dropout_rate", dropout_rate)
+    output = checks.model_output(output)
     k = keras()
     try:
         k.activations.get(activation)
@@ -81,10 +95,17 @@ def seed_model(
             k.layers.Flatten(name="flatten"),  # (batch, 28, 28) -> (batch, 784)
             k.layers.Dense(hidden_units, activation=activation, kernel_initializer=glorot(1), name="dense"),
             k.layers.Dropout(dropout_rate, seed=seed * 1000 + 2, name="dropout"),
-            k.layers.Dense(10, activation="softmax", kernel_initializer=glorot(3), name="dense_1"),
+            # (batch, 512) -> (batch, 10): probabilities (softmax), or logits (no activation)
+            k.layers.Dense(10, activation="softmax" if output == "softmax" else None, kernel_initializer=glorot(3),
+                           name="dense_1"),
         ],
         name="hello_world",
-    )
+    )  # fmt: skip
     if compile:
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        loss = (
+            "sparse_categorical_crossentropy"
+            if output == "softmax"
+            else k.losses.SparseCategoricalCrossentropy(from_logits=True)  # the softmax happens inside the loss
+        )
+        model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
     return model

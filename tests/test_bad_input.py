@@ -278,6 +278,7 @@ def test_accuracy_gap_needs_no_compiled_model(tiny) -> None:
 # -- Ctrl-C during train() -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_training_says_what_state_the_model_is_in(tiny, monkeypatch, capsys) -> None:
     recorder = explain.Recorder
     original = recorder.on_train_batch_end
@@ -291,7 +292,7 @@ def test_ctrl_c_during_training_says_what_state_the_model_is_in(tiny, monkeypatc
     model = explain.seed_model()
     before = [w.copy() for w in model.get_weights()]
     with pytest.raises(KeyboardInterrupt):
-        explain.train(model, tiny, epochs=2)
+        explain.train(model, tiny, epochs=2, steps_per_execution=1)  # one step per call: the hook sees step 3
     err = capsys.readouterr().err
     assert "explain: training interrupted after 4 of 20 steps" in err and "partly trained" in err
     assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))  # fit changed it in place

@@ -39,6 +39,7 @@ def tour_runs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[subprocess
     return runs
 
 
+@pytest.mark.slow
 def test_tour_output_fits_80_columns_in_a_terminal_and_in_a_pipe(tour_runs) -> None:
     for proc, _ in tour_runs:
         assert proc.returncode == 0, proc.stderr
@@ -46,6 +47,7 @@ def test_tour_output_fits_80_columns_in_a_terminal_and_in_a_pipe(tour_runs) -> N
         assert not too_long, too_long
 
 
+@pytest.mark.slow
 def test_tour_prints_every_step_and_writes_figures_and_summary(tour_runs) -> None:
     proc, out = tour_runs[0]
     assert proc.returncode == 0, proc.stderr
@@ -67,12 +69,14 @@ def test_tour_prints_every_step_and_writes_figures_and_summary(tour_runs) -> Non
     assert f"test accuracy {summary['evaluate']['accuracy']:.4f}" in proc.stdout
 
 
+@pytest.mark.slow
 def test_tour_hides_tensorflow_start_up_noise(tour_runs) -> None:
     proc, _ = tour_runs[0]
     for noise in ("absl", "cuda", "cpu_feature_guard", "oneDNN", "I0000", "E0000", "W0000"):
         assert noise not in proc.stderr, proc.stderr
 
 
+@pytest.mark.slow
 def test_same_seed_same_numbers_same_figures(tour_runs) -> None:
     (_, a), (_, b) = tour_runs
     sa, sb = json.loads((a / "summary.json").read_text()), json.loads((b / "summary.json").read_text())
@@ -81,6 +85,7 @@ def test_same_seed_same_numbers_same_figures(tour_runs) -> None:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
+@pytest.mark.slow
 def test_bad_data_path_is_a_clear_error_without_traceback(tmp_path: Path) -> None:
     proc = _explain("tour", "--data", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
@@ -119,6 +124,7 @@ def test_help_is_fast_to_import() -> None:
 
 
 @pytest.mark.full_mnist
+@pytest.mark.slow
 def test_tour_on_full_mnist_one_epoch(full_mnist_path: Path, tmp_path: Path) -> None:
     from explain.cli.tour import run_tour
 
@@ -133,12 +139,14 @@ def test_tour_on_full_mnist_one_epoch(full_mnist_path: Path, tmp_path: Path) -> 
     assert s["evaluate"]["accuracy"] > 0.95
 
 
+@pytest.mark.slow
 def test_figures_command_writes_every_teaching_figure(tmp_path: Path) -> None:
     env = {"EXPLAIN_CACHE": str(tmp_path / "cache")}
     proc = _explain("figures", "--data", "sample", "--epochs", "1", "--out", str(tmp_path / "figs"), env=env)
     assert proc.returncode == 0, proc.stderr
     written = sorted(p.name for p in (tmp_path / "figs").iterdir())
-    assert len(written) == 14 and "confusion_matrix.png" in written and "network.png" in written
+    assert len(written) == 15 and "confusion_matrix.png" in written and "dropout_mask.png" in written
+    assert "digit_steps.png" in written and "network.png" in written  # the steps of prepare_digit; the network
     for name in written:
         assert (tmp_path / "figs" / name).read_bytes()[:4] == b"\x89PNG"
         assert name in proc.stdout  # each file is listed with the call that makes it

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 LOGS = Path(__file__).parent / "logs"
 
 
@@ -69,6 +71,7 @@ def test_faults_lists_the_gallery() -> None:
         assert f"\n{name} " in out
 
 
+@pytest.mark.slow
 def test_faults_runs_one_side_by_side_and_as_json() -> None:
     proc = _explain("faults", "labels-out-of-range", "--width", "200")
     out = proc.stdout.decode()
@@ -85,6 +88,7 @@ def test_unknown_fault_is_a_clear_error() -> None:
     assert proc.returncode == 2 and err.startswith("explain: error: Expected one of the fault names healthy,")
 
 
+@pytest.mark.slow
 def test_text_output_fits_80_columns() -> None:
     """Tables wrap, long lines fold and the fault's log and diagnosis share the 80 columns side by side."""
     runs = {

@@ -52,6 +52,7 @@ def _fit(model, x, y, epochs: int = 2):
 # -- saturated softmax ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_saturated_softmax_from_a_real_log_of_the_clipped_loss() -> None:
     d = diagnose(_log("raw-inputs-clipped-loss"))  # the log alone, as a learner would paste it
     f = d.findings[0]
@@ -64,6 +65,7 @@ def test_saturated_softmax_from_a_real_log_of_the_clipped_loss() -> None:
     assert "not-learning" not in d  # said once, by the more specific finding
 
 
+@pytest.mark.slow
 def test_saturated_softmax_with_the_run_model_and_data_names_the_custom_loss() -> None:
     d = faults.run("raw-inputs-clipped-loss").diagnosis
     f = d["saturated-softmax"]
@@ -80,6 +82,7 @@ def test_saturated_softmax_in_an_older_keras_log_with_the_issues_numbers() -> No
     assert f.evidence["predicted_loss"] == [13.555, 13.12, 13.12] and f.evidence["largest_gap"] < 0.01
 
 
+@pytest.mark.slow
 def test_a_softmax_keras_cannot_see_clips_too() -> None:
     d = faults.run("raw-inputs-softmax-hidden").diagnosis
     assert d.findings[0].key == "saturated-softmax"
@@ -89,6 +92,7 @@ def test_a_softmax_keras_cannot_see_clips_too() -> None:
 # -- not learning, exploding, NaN -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_learning_rate_1_log_explodes_and_is_not_learning() -> None:
     d = diagnose(_log("learning-rate-1"))
     assert d.keys[:2] == ["loss-explodes", "not-learning"]
@@ -98,6 +102,7 @@ def test_learning_rate_1_log_explodes_and_is_not_learning() -> None:
     assert nl.evidence["accuracy"][-1] < 0.2 and nl.evidence["chance"] == 0.1
 
 
+@pytest.mark.slow
 def test_learning_rate_1_with_the_model_reads_the_rate_and_the_dead_units() -> None:
     d = faults.run("learning-rate-1").diagnosis
     assert d["loss-explodes"].evidence["learning_rate"] == 1.0
@@ -105,6 +110,7 @@ def test_learning_rate_1_with_the_model_reads_the_rate_and_the_dead_units() -> N
     assert dead.evidence["dead_units"][0] < 0.05 and dead.evidence["last"] > 0.9 and dead.severity == "problem"
 
 
+@pytest.mark.slow
 def test_dead_units_from_a_probe_batch_when_there_are_no_snapshots(sample) -> None:
     r = faults.run("learning-rate-1")
     d = diagnose(r.run.history, model=r.model, data=(explain.normalize(sample.x_train), sample.y_train))
@@ -112,6 +118,7 @@ def test_dead_units_from_a_probe_batch_when_there_are_no_snapshots(sample) -> No
     assert len(d["dead-relu"].evidence["dead_units"]) == 1  # one probe, no epoch-by-epoch snapshots
 
 
+@pytest.mark.slow
 def test_one_nan_pixel_poisons_the_weights_and_the_diagnosis_finds_it(small) -> None:
     x, y = small
     x = x.copy()
@@ -152,6 +159,7 @@ def test_not_learning_when_the_loss_sits_at_ln_10() -> None:
 # -- input scale, untrained loss ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_inputs_not_scaled_with_data_and_the_start_far_from_ln10_from_the_log_alone() -> None:
     r = faults.run("raw-inputs")
     f = r.diagnosis.findings[0]
@@ -164,6 +172,7 @@ def test_inputs_not_scaled_with_data_and_the_start_far_from_ln10_from_the_log_al
     assert alone.findings[0].causes[0].startswith("inputs not scaled")
 
 
+@pytest.mark.slow
 def test_inputs_scaled_twice(small) -> None:
     x, y = small
     twice = x / 255.0
@@ -173,6 +182,7 @@ def test_inputs_scaled_twice(small) -> None:
     assert f.key == "inputs-scaled-twice" and f.evidence["x_max"] <= 1 / 255 + 1e-9
 
 
+@pytest.mark.slow
 def test_untrained_loss_far_from_ln10(small) -> None:
     k = keras()
     x, y = small
@@ -200,6 +210,7 @@ def test_overfitting_from_a_real_keras3_log() -> None:
     assert f.evidence["rise"] == pytest.approx(0.4411 / 0.3746 - 1, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_overfitting_from_a_real_run_absorbs_the_generalization_gap() -> None:
     d = faults.run("overfitting").diagnosis
     assert d.findings[0].key == "overfitting" and "generalization-gap" not in d
@@ -233,6 +244,7 @@ def test_categorical_loss_with_integer_labels_from_the_model_and_data(small) -> 
     assert f.evidence["loss"] == "categorical_crossentropy" and f.evidence["label_shape"] == [640]
 
 
+@pytest.mark.slow
 def test_sparse_loss_with_one_hot_labels_from_a_real_error(small) -> None:
     x, y = small
     k = keras()
@@ -245,6 +257,7 @@ def test_sparse_loss_with_one_hot_labels_from_a_real_error(small) -> None:
     assert f.evidence["target_shape"][-1] == "10"
 
 
+@pytest.mark.slow
 def test_labels_out_of_range_from_the_log_and_from_the_data() -> None:
     d = diagnose(_log("labels-out-of-range"))
     assert d.findings[0].key == "labels-out-of-range" and d.findings[0].evidence["label"] == 10
@@ -256,6 +269,7 @@ def test_labels_out_of_range_from_the_log_and_from_the_data() -> None:
     assert with_data["labels-out-of-range"].evidence == {"label_min": 1, "label_max": 10, "classes": 10}
 
 
+@pytest.mark.slow
 def test_from_logits_on_a_softmax_from_keras_warning_and_from_the_model() -> None:
     d = diagnose(_log("from-logits-on-softmax"))
     f = d.findings[0]
@@ -264,6 +278,7 @@ def test_from_logits_on_a_softmax_from_keras_warning_and_from_the_model() -> Non
     assert diagnose({"loss": [0.5, 0.3]}, model=m)["from-logits-on-softmax"].evidence["from_logits"] is True
 
 
+@pytest.mark.slow
 def test_a_linear_output_under_a_probability_loss() -> None:
     d = faults.run("linear-output-probability-loss").diagnosis
     f = d.findings[0]
@@ -275,6 +290,7 @@ def test_a_linear_output_under_a_probability_loss() -> None:
 # -- fit against evaluate, heavy dropout, healthy --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_fit_and_evaluate_differ_a_little_and_that_is_explained() -> None:
     d = diagnose(_log("healthy"))
     assert d.keys == ["healthy", "fit-evaluate-gap"]
@@ -283,6 +299,7 @@ def test_fit_and_evaluate_differ_a_little_and_that_is_explained() -> None:
     assert "running average" in gap.facts[1] and "Dropout" in gap.facts[1]
 
 
+@pytest.mark.slow
 def test_dropout_0_9_from_the_log_alone_and_with_the_model() -> None:
     alone = diagnose(_log("dropout-0.9"))
     f = alone.findings[0]
@@ -294,6 +311,7 @@ def test_dropout_0_9_from_the_log_alone_and_with_the_model() -> None:
     assert hd.evidence["evaluate_accuracy"] - hd.evidence["fit_accuracy"] > 0.05
 
 
+@pytest.mark.slow
 def test_a_healthy_run_says_so_with_its_numbers() -> None:
     r = faults.run("healthy")
     f = r.diagnosis.findings[0]
@@ -303,6 +321,7 @@ def test_a_healthy_run_says_so_with_its_numbers() -> None:
     assert any("untrained loss" in c for c in f.facts) and any("dead ReLU units" in c for c in f.facts)
 
 
+@pytest.mark.slow
 def test_a_training_run_from_train_is_diagnosed_with_its_snapshots(sample) -> None:
     data = explain.Dataset("mnist", sample.x_train[:960], sample.y_train[:960], sample.x_test, sample.y_test,
                            source="first 960", origin="path")  # fmt: skip
@@ -338,6 +357,7 @@ def test_old_names_are_read_as_keras3_names() -> None:
     assert set(d.history) == {"loss", "accuracy", "val_accuracy", "learning_rate"}
 
 
+@pytest.mark.slow
 def test_ranking_puts_problems_before_warnings_before_ok_before_info() -> None:
     d = faults.run("raw-inputs").diagnosis
     order = ["problem", "warning", "ok", "info"]
@@ -345,6 +365,7 @@ def test_ranking_puts_problems_before_warnings_before_ok_before_info() -> None:
     assert ranks == sorted(ranks)
 
 
+@pytest.mark.slow
 def test_json_text_html_and_markdown() -> None:
     d = faults.run("raw-inputs-clipped-loss").diagnosis
     data = json.loads(d.to_json())

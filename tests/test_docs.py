@@ -2,9 +2,9 @@
 
 The site's pages run the package at build time (markdown-exec); ``--strict`` turns a
 block that raises into a failed build. Trained models come from explain's cache: the
-build here uses a folder in pytest's cache (``.pytest_cache/d/explain-docs-models``),
-so the second run of this test does not train again. Data: ``$EXPLAIN_MNIST`` when set
-(CI: the full MNIST), otherwise the sample shipped with explain.
+build here uses the test session's model cache (see conftest.py), so a model the
+tests trained is not trained again, and a later run loads them all. Data:
+``$EXPLAIN_MNIST`` when set (CI: the full MNIST), otherwise the sample shipped with explain.
 
 Needs the ``docs`` extra; without it these tests skip, unless ``EXPLAIN_DOCS_REQUIRED=1``
 (set by ``.ci/run``), which makes a missing extra an error.
@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from announce import announce
+
+pytestmark = pytest.mark.slow  # builds the site or starts a kernel: minutes
 
 REPO = Path(__file__).resolve().parents[1]
 SNIPPETS = REPO / "docs" / "snippets"
@@ -59,12 +62,6 @@ class Build:
 _builds: dict[str, Build] = {}
 
 
-def model_cache(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the docs build keeps its trained models: pytest's cache folder, kept between runs."""
-    cache = getattr(config, "cache", None)  # None with -p no:cacheprovider
-    return cache.mkdir("explain-docs-models") if cache is not None else tmp_path_factory.mktemp("explain-docs-models")
-
-
 def build_site(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Build:
     """Build the real site once per test session (test_site.py shares it)."""
     if "site" not in _builds:
@@ -73,10 +70,11 @@ def build_site(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) 
         require("mkdocstrings")
         require("markdown_exec")
         site = tmp_path_factory.mktemp("site")
+        announce(config, "building the docs site (mkdocs build --strict; minutes when the models are not cached)")
         start = time.perf_counter()
-        process = mkdocs_build(
-            REPO / "mkdocs.yml", site, env={"EXPLAIN_CACHE": str(model_cache(config, tmp_path_factory))}
-        )
+        # The test session's model cache (conftest.py): models the tests trained are not trained again.
+        process = mkdocs_build(REPO / "mkdocs.yml", site, env={"EXPLAIN_CACHE": os.environ["EXPLAIN_CACHE"]})
+        announce(config, f"docs site built in {time.perf_counter() - start:.0f} s")
         _builds["site"] = Build(site, process, time.perf_counter() - start)
     return _builds["site"]
 
@@ -137,9 +135,9 @@ def test_every_concept_page_ends_with_its_provenance(built: Build) -> None:
     for page in pages(built.site):
         if page.name.startswith("reference") or page.name == "contributing.html":
             continue
-        text = text_of(page)
-        assert "Where the numbers on this page come from" in text, page.name
-        assert f"TensorFlow {v['tensorflow']}, Keras {v['keras']}" in text, page.name
+        html = page.read_text()
+        assert '<details class="info">\n<summary>Provenance</summary>' in html, page.name  # collapsed
+        assert f"TensorFlow {v['tensorflow']}, Keras {v['keras']}" in text_of(page), page.name
 
 
 def test_pages_built_on_the_sample_say_so(built: Build) -> None:
@@ -259,7 +257,9 @@ def test_setup_snippet_runs_and_its_helpers_print_what_pages_need(
     monkeypatch.setenv("EXPLAIN_MNIST", "/build/machine/mnist.npz")  # a REPL transcript shows a reader's path
     assert ns["public"]("from file /build/machine/mnist.npz") == "from file /path/to/mnist.npz"
 
-    assert ns["provenance"]().startswith('!!! info "Where the numbers on this page come from"')
+    assert ns["provenance"]().startswith('??? info "Provenance"')  # collapsed, and no path in it
+    assert data.source not in ns["provenance"]() or data.is_sample
+    assert "16.118" not in ns["q"]("x.y", 2.5) and 'data-q="x.y">2.5000<' in ns["q"]("x.y", 2.5)
     assert (ns["sample_note"]() != "") == data.is_sample
 
     ns["repl"]("x = 2\nx + 1\nprint('hi')\nfor i in range(2):\n    i", {})

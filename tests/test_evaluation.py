@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import explain
 from explain.evaluation.evaluate import CONFIDENT, confusion
 
 
+@pytest.mark.slow
 def test_evaluation_agrees_with_keras_and_numpy(trained_sample, sample) -> None:
     e = explain.evaluate(trained_sample.model, sample)
     x = explain.normalize(sample.x_test)
@@ -23,6 +25,7 @@ def test_evaluation_agrees_with_keras_and_numpy(trained_sample, sample) -> None:
     assert abs(e.loss - float(np.mean(-np.log(p)))) < 1e-4
 
 
+@pytest.mark.slow
 def test_confusion_matrix_and_per_class_accuracy(trained_sample, sample) -> None:
     e = explain.evaluate(trained_sample.model, sample)
     expected = np.zeros((10, 10), int)
@@ -34,6 +37,7 @@ def test_confusion_matrix_and_per_class_accuracy(trained_sample, sample) -> None
     assert np.trace(e.matrix) == round(e.accuracy * len(sample.y_test))
 
 
+@pytest.mark.slow
 def test_mistakes_most_confident_first(trained_sample, sample) -> None:
     e = explain.evaluate(trained_sample.model, sample)
     assert set(e.mistakes) == set(np.flatnonzero(e.predicted != sample.y_test))
@@ -44,6 +48,7 @@ def test_mistakes_most_confident_first(trained_sample, sample) -> None:
     assert n == max(e.matrix[i, j] for i in range(10) for j in range(10) if i != j)
 
 
+@pytest.mark.slow
 def test_report(trained_sample, sample) -> None:
     e = explain.evaluate(trained_sample.model, sample)
     text = str(e)
@@ -55,6 +60,7 @@ def test_confusion_helper() -> None:
     np.testing.assert_array_equal(confusion(np.array([0, 0, 1]), np.array([1, 0, 1]), 2), [[1, 1], [0, 1]])
 
 
+@pytest.mark.slow
 def test_accuracy_gap_decomposes_fit_versus_evaluate(trained_sample, sample) -> None:
     gap = explain.accuracy_gap(trained_sample.model, sample, trained_sample.history["accuracy"][-1], seed=0)
     assert gap.fit_reported == trained_sample.history["accuracy"][-1]

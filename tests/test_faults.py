@@ -16,6 +16,7 @@ MAX_COST = -math.log(1e-7)  # 16.118
 
 
 @pytest.mark.parametrize("name", faults.names())
+@pytest.mark.slow
 def test_each_fault_reproduces_and_its_diagnosis_names_it_first(name: str) -> None:
     r = faults.run(name)  # computed once per process, shared with test_diagnose
     assert r.seconds < 30, f"{name} took {r.seconds:.1f} s"
@@ -38,6 +39,7 @@ def _pairs(r: faults.FaultRun) -> list[tuple[float, float]]:
 
 
 @pytest.mark.parametrize("name", ["raw-inputs-clipped-loss", "raw-inputs-softmax-hidden"])
+@pytest.mark.slow
 def test_clipped_loss_on_raw_pixels_sits_at_16_118_times_the_error_rate(name: str) -> None:
     r = faults.run(name)
     for loss, acc in _pairs(r) + [(r.evaluation["loss"], r.evaluation["accuracy"])]:
@@ -51,6 +53,7 @@ def test_clipped_loss_on_raw_pixels_sits_at_16_118_times_the_error_rate(name: st
     assert r.run.snapshots[-1].saturated_share > 0.85  # softmax outputs exactly 0 or 1
 
 
+@pytest.mark.slow
 def test_todays_keras_still_trains_on_raw_pixels() -> None:
     r = faults.run("raw-inputs")
     loss, acc = r.run.history["loss"], r.run.history["accuracy"]
@@ -62,12 +65,14 @@ def test_todays_keras_still_trains_on_raw_pixels() -> None:
     assert loss[-1] < loss[0] / 10 and acc[-1] > 0.9 and r.evaluation["accuracy"] > 0.85
 
 
+@pytest.mark.slow
 def test_from_logits_on_softmax_trains_exactly_like_the_tutorial_on_tensorflow() -> None:
     # Keras 3 (TensorFlow backend) warns, then takes the logits from behind the softmax: same numbers.
     assert faults.run("from-logits-on-softmax").run.history == faults.run("healthy").run.history
     assert "received `from_logits=True`" in faults.run("from-logits-on-softmax").log
 
 
+@pytest.mark.slow
 def test_learning_rate_1_explodes_then_sits_near_chance_with_dead_units() -> None:
     r = faults.run("learning-rate-1")
     assert max(r.run.history["loss"]) > 10 * math.log(10)
@@ -75,17 +80,20 @@ def test_learning_rate_1_explodes_then_sits_near_chance_with_dead_units() -> Non
     assert r.run.snapshots[-1].dead_units > 0.9 and r.run.snapshots[0].dead_units < 0.05
 
 
+@pytest.mark.slow
 def test_failures_before_the_first_step() -> None:
     assert "must have the same rank" in faults.run("one-hot-loss-integer-labels").error
     assert "label value of 10" in faults.run("labels-out-of-range").error
 
 
+@pytest.mark.slow
 def test_linear_output_and_heavy_dropout() -> None:
     assert faults.run("linear-output-probability-loss").evaluation["accuracy"] < 0.3
     r = faults.run("dropout-0.9")
     assert r.evaluation["accuracy"] - r.run.history["accuracy"][-1] > 0.05
 
 
+@pytest.mark.slow
 def test_overfitting_validation_loss_turns_up() -> None:
     val = np.array(faults.run("overfitting").run.history["val_loss"])
     best = int(np.argmin(val))
@@ -129,6 +137,7 @@ def test_why_raw_pixels_still_train_the_logits_path_and_every_sample_passes_grad
     assert int((np.abs(g.numpy()).reshape(32, -1).max(axis=1) > 0).sum()) == 32
 
 
+@pytest.mark.slow
 def test_plain_sgd_on_raw_pixels_blows_up_where_adam_does_not(sample) -> None:
     k = keras()
     model = explain.seed_model(compile=False)
@@ -149,6 +158,7 @@ def test_unknown_names_and_bad_epochs_are_refused() -> None:
         faults.run("healthy", epochs=0)
 
 
+@pytest.mark.slow
 def test_side_by_side_puts_the_log_left_and_the_diagnosis_right() -> None:
     r = faults.run("one-hot-loss-integer-labels")
     wide = r.side_by_side(160).splitlines()

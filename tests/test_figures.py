@@ -395,6 +395,7 @@ BUILDERS = {
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
+@pytest.mark.slow
 def test_same_input_same_png_bytes(name, tmp_path: Path):
     first = figures.save(BUILDERS[name](), tmp_path / "a.png")
     second = figures.save(BUILDERS[name](), tmp_path / "b.png")

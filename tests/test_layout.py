@@ -20,7 +20,7 @@ LAYERS = ("_core", "data", "model", "forward", "compile", "fit", "evaluation", "
 #: figures draw results: they may use the core only, and only the command line uses them.
 FIGURES_MAY_USE = {"_core", "errors", "figures"}
 #: Imports a module may make inside a function: the heavy libraries, loaded when first needed.
-LAZY_LIBRARIES = ("tensorflow", "keras", "matplotlib", "rich", "fcntl")
+LAZY_LIBRARIES = ("tensorflow", "keras", "matplotlib", "rich", "fcntl", "PIL")  # PIL: only to read picture files
 
 
 @dataclass(frozen=True)

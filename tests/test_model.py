@@ -66,3 +66,26 @@ def test_bad_arguments_are_named(kwargs, words) -> None:
     with pytest.raises(ValueError, match=words) as info:
         explain.seed_model(**kwargs)
     assert "Received" in str(info.value)
+
+
+def test_todays_quickstart_ends_in_logits_and_computes_the_loss_from_them(sample) -> None:
+    """output="logits": Dense(10) without softmax, compiled with SparseCategoricalCrossentropy(from_logits=True)."""
+    today = explain.seed_model(hidden_units=128, output="logits")
+    assert [tuple(layer.output.shape[1:]) for layer in today.layers] == [(784,), (128,), (128,), (10,)]
+    assert today.count_params() == 784 * 128 + 128 + 128 * 10 + 10
+    assert today.layers[3].activation.__name__ == "linear"
+    assert today.loss.get_config()["from_logits"] is True
+    x, y = explain.normalize(sample.x_test[:200]), sample.y_test[:200]
+    logits = today.predict(x, verbose=0).astype(np.float64)  # (200, 10): any real numbers
+    assert (logits < 0).any()  # scores, not probabilities
+    cost = np.log(np.exp(logits).sum(axis=1)) - logits[np.arange(200), y]  # logsumexp(z) - z[label]
+    loss = today.evaluate(x, y, verbose=0, return_dict=True)["loss"]
+    assert loss == pytest.approx(cost.mean(), rel=1e-5)
+    # the same seed gives the classic model's first-layer start for the units both have
+    classic = explain.seed_model(hidden_units=128)
+    np.testing.assert_array_equal(classic.get_weights()[0], today.get_weights()[0])
+
+
+def test_an_unknown_output_is_refused_with_both_choices() -> None:
+    with pytest.raises(ValueError, match="'softmax'.*'logits'.*Received: output='probabilities'"):
+        explain.seed_model(output="probabilities")

@@ -22,6 +22,8 @@ import pytest
 
 import explain
 
+pytestmark = pytest.mark.slow  # builds the site or starts a kernel: minutes
+
 NOTEBOOK = Path(__file__).resolve().parent.parent / "examples" / "hello_world.ipynb"
 KERNEL = "explain-test-python"
 #: Appended to the in-memory copy only (the committed notebook stays as a learner sees it).

@@ -518,6 +518,7 @@ def _check_random_model(model, x, seed: int) -> None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mlp_specs(), st.integers(0, 2**16))
+@pytest.mark.slow
 def test_random_mlps_match_layer_by_layer(spec, seed) -> None:
     model, x = build_mlp(spec, seed)
     _check_random_model(model, x, seed)
@@ -525,6 +526,7 @@ def test_random_mlps_match_layer_by_layer(spec, seed) -> None:
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cnn_specs(), st.integers(0, 2**16))
+@pytest.mark.slow
 def test_random_cnns_match_layer_by_layer(spec, seed) -> None:
     model, x = build_cnn(spec, seed)
     _check_random_model(model, x, seed)

@@ -30,6 +30,7 @@ def _fresh_process_view() -> faults.FaultRun:
     return faults.run(NAME, epochs=1)
 
 
+@pytest.mark.slow
 def test_a_loaded_run_equals_the_trained_one(folder: Path) -> None:
     trained = faults.run(NAME, epochs=1)
     assert not trained.from_cache
@@ -45,12 +46,14 @@ def test_a_loaded_run_equals_the_trained_one(folder: Path) -> None:
     assert [layer.name for layer in loaded.model.layers][-1] == "softmax_by_hand"
 
 
+@pytest.mark.slow
 def test_cache_false_trains_and_writes_nothing(folder: Path) -> None:
     r = faults.run("labels-out-of-range", cache=False)
     assert not r.from_cache and list(folder.iterdir()) == []
 
 
 @pytest.mark.parametrize("damage", ["weights", "json", "checksum", "outside"])
+@pytest.mark.slow
 def test_a_damaged_entry_is_run_again_with_a_warning(folder: Path, damage: str) -> None:
     first = faults.run(NAME, epochs=1)
     meta_path = next(folder.glob("*.json"))
@@ -74,6 +77,7 @@ def test_a_damaged_entry_is_run_again_with_a_warning(folder: Path, damage: str) 
     assert len(list(folder.glob("*.npz"))) == len(list(folder.glob("*.json"))) == 1  # no stale weights left
 
 
+@pytest.mark.slow
 def test_an_unwritable_cache_warns_and_still_returns_the_run(folder: Path) -> None:
     blocker = folder / "not-a-folder"
     blocker.write_text("a file where the cache folder should be")
@@ -85,6 +89,7 @@ def test_an_unwritable_cache_warns_and_still_returns_the_run(folder: Path) -> No
         assert runcache.load_fault_run(r.fault, r.fault.epochs, 0, folder=blocker / "cache") is None
 
 
+@pytest.mark.slow
 def test_training_run_round_trips_through_json_exactly(sample: explain.Dataset) -> None:
     run = explain.train(explain.seed_model(), sample, epochs=1, validation_split=0.1, record_every=50)
     again = run_from_dict(json.loads(json.dumps(run_to_dict(run))))

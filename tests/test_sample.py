@@ -225,6 +225,7 @@ def test_stratified_against_the_full_file(sample: explain.Dataset, full_arrays: 
 
 
 @pytest.mark.full_mnist
+@pytest.mark.slow
 def test_build_script_reproduces_the_shipped_files(full_mnist_path: Path, tmp_path: Path) -> None:
     """scripts/build_sample.py, run as documented, writes the same bytes as explain/data."""
     result = subprocess.run(
@@ -237,6 +238,7 @@ def test_build_script_reproduces_the_shipped_files(full_mnist_path: Path, tmp_pa
 
 
 @pytest.mark.full_mnist
+@pytest.mark.slow
 def test_build_sample_in_process_matches_the_shipped_arrays(full_arrays: dict[str, np.ndarray]) -> None:
     built = build_sample(full_arrays)
     shipped = load_sample()

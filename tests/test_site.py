@@ -37,6 +37,8 @@ import pytest
 from axe import run_axe
 from test_docs import REPO, Build, build_site, model_cache, pages, require, shows_a_traceback
 
+pytestmark = pytest.mark.slow  # builds the site or starts a kernel: minutes
+
 CHROMIUM = Path(os.environ.get("EXPLAIN_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 #: A laptop and a phone (an iPhone 12 to 15 is 390 CSS px wide).

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from announce import announce
 
 import explain
 from explain._core.files import file_sha256
@@ -36,6 +37,7 @@ def _entry(folder: Path) -> tuple[Path, Path]:
     return meta, folder / json.loads(meta.read_text())["model_file"]
 
 
+@pytest.mark.slow
 def test_second_call_loads_the_same_model_from_the_cache(tiny, tmp_path) -> None:
     t0 = time.perf_counter()
     first = explain.trained(tiny, epochs=1, cache=tmp_path)
@@ -54,6 +56,7 @@ def test_second_call_loads_the_same_model_from_the_cache(tiny, tmp_path) -> None
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
 
 
+@pytest.mark.slow
 def test_key_covers_settings_data_and_versions(tiny, sample, tmp_path) -> None:
     a = explain.trained(tiny, epochs=1, cache=tmp_path)
     b = explain.trained(tiny, epochs=1, seed=1, cache=tmp_path)
@@ -72,6 +75,7 @@ def test_key_covers_settings_data_and_versions(tiny, sample, tmp_path) -> None:
     assert a.settings["data_fingerprint"] == tiny.fingerprint != sample.fingerprint
 
 
+@pytest.mark.slow
 def test_corrupt_model_file_is_detected_and_rebuilt(tiny, tmp_path) -> None:
     explain.trained(tiny, epochs=1, cache=tmp_path)
     _, model_file = _entry(tmp_path)
@@ -82,6 +86,7 @@ def test_corrupt_model_file_is_detected_and_rebuilt(tiny, tmp_path) -> None:
     assert explain.trained(tiny, epochs=1, cache=tmp_path).from_cache  # rebuilt and intact
 
 
+@pytest.mark.slow
 def test_truncated_metadata_is_detected_and_rebuilt(tiny, tmp_path) -> None:
     explain.trained(tiny, epochs=1, cache=tmp_path)
     meta, _ = _entry(tmp_path)
@@ -90,6 +95,7 @@ def test_truncated_metadata_is_detected_and_rebuilt(tiny, tmp_path) -> None:
         assert not explain.trained(tiny, epochs=1, cache=tmp_path).from_cache
 
 
+@pytest.mark.slow
 def test_unsafe_model_in_the_cache_is_refused(tiny, tmp_path) -> None:
     # Replace the cached model by one with a Lambda layer (arbitrary Python code) and fix up the
     # checksum, as an attacker could: safe_mode=True refuses to deserialize it.
@@ -108,6 +114,7 @@ def test_unsafe_model_in_the_cache_is_refused(tiny, tmp_path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_unwritable_cache_still_returns_a_model(tiny, tmp_path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder should be")
@@ -116,6 +123,7 @@ def test_unwritable_cache_still_returns_a_model(tiny, tmp_path) -> None:
     assert t.path is None and not t.from_cache and t.model.count_params() == 407_050
 
 
+@pytest.mark.slow
 def test_cache_false_always_trains_and_writes_nothing(tiny, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("EXPLAIN_CACHE", str(tmp_path))
     with warnings.catch_warnings():
@@ -132,14 +140,17 @@ def test_cache_dir_follows_the_environment(monkeypatch, tmp_path) -> None:
     assert store.cache_dir() == tmp_path / "xdg" / "explain"
 
 
+@pytest.mark.slow
 def test_trained_model_returns_the_keras_model(tiny, tmp_path) -> None:
     model = explain.trained_model(tiny, epochs=1, cache=tmp_path)
     assert [layer.name for layer in model.layers] == ["flatten", "dense", "dropout", "dense_1"]
 
 
 @pytest.mark.full_mnist
-def test_the_tutorial_accuracy_is_reproduced_on_full_mnist(full_mnist_path) -> None:
+@pytest.mark.slow
+def test_the_tutorial_accuracy_is_reproduced_on_full_mnist(full_mnist_path, request) -> None:
     # The Hello World, 5 epochs, tutorial settings, seed 0: the TensorFlow tutorial reports ~98%.
+    announce(request.config, "the Hello World, 5 epochs on full MNIST: trained unless the session cache has it")
     data = explain.load_mnist(full_mnist_path)
     t = explain.trained(data, epochs=5, seed=0)
     assert t.test_accuracy >= 0.977, t
@@ -175,6 +186,7 @@ class CreatesFileWhenUnpickled:
         pytest.param(lambda raw: raw[:100] + bytes(b ^ 0x5A for b in raw[100:400]) + raw[400:], id="flipped"),
     ],
 )
+@pytest.mark.slow
 def test_a_corrupt_model_file_with_a_matching_checksum_is_rebuilt(tiny, tmp_path, content) -> None:
     explain.trained(tiny, epochs=1, cache=tmp_path)
     meta_path, model_file = _entry(tmp_path)
@@ -187,6 +199,7 @@ def test_a_corrupt_model_file_with_a_matching_checksum_is_rebuilt(tiny, tmp_path
     assert len(list(tmp_path.glob("*.keras"))) == 1  # the damaged file was replaced, not kept beside
 
 
+@pytest.mark.slow
 def test_a_pickled_model_file_is_never_unpickled(tiny, tmp_path) -> None:
     import pickle
 
@@ -202,6 +215,7 @@ def test_a_pickled_model_file_is_never_unpickled(tiny, tmp_path) -> None:
     assert (tmp_path / "control.txt").exists()
 
 
+@pytest.mark.slow
 def test_the_lambda_refusal_says_why(tiny, tmp_path) -> None:
     explain.trained(tiny, epochs=1, cache=tmp_path)
     meta_path, model_file = _entry(tmp_path)
@@ -225,6 +239,7 @@ def test_the_lambda_refusal_says_why(tiny, tmp_path) -> None:
         (lambda m: json.dumps({k: v for k, v in m.items() if k != "model_sha256"}).encode(), r"checksum is missing"),
     ],
 )
+@pytest.mark.slow
 def test_corrupt_or_foreign_metadata_is_rebuilt(tiny, tmp_path, spoil, reason) -> None:
     explain.trained(tiny, epochs=1, cache=tmp_path)
     meta_path, _ = _entry(tmp_path)
@@ -234,6 +249,7 @@ def test_corrupt_or_foreign_metadata_is_rebuilt(tiny, tmp_path, spoil, reason) -
     assert not again.from_cache and explain.trained(tiny, epochs=1, cache=tmp_path).from_cache
 
 
+@pytest.mark.slow
 def test_a_missing_model_file_is_named(tiny, tmp_path) -> None:
     explain.trained(tiny, epochs=1, cache=tmp_path)
     _, model_file = _entry(tmp_path)
@@ -242,6 +258,7 @@ def test_a_missing_model_file_is_named(tiny, tmp_path) -> None:
         assert not explain.trained(tiny, epochs=1, cache=tmp_path).from_cache
 
 
+@pytest.mark.slow
 def test_leftovers_of_a_crash_are_removed_at_the_next_save(tiny, tmp_path) -> None:
     key = explain.trained(tiny, epochs=1, cache=False).key
     orphan = tmp_path / f"{key}-0123456789ab.keras"  # a model file whose JSON was never written
@@ -269,6 +286,7 @@ def _only_what_trained_left(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
+@pytest.mark.slow
 def test_a_full_disk_while_saving_the_model_leaves_nothing_and_warns(tiny, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(keras().Model, "save", _fake_save_that_fails(OSError(errno.ENOSPC, "No space left on device")))
     with pytest.warns(UserWarning, match=r"could not cache the trained model in .*No space left on device.*"
@@ -292,6 +310,7 @@ def _fsync_fails_for_json(exc: BaseException, monkeypatch) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to tell the JSON's descriptor apart")
+@pytest.mark.slow
 def test_a_full_disk_while_writing_the_json_removes_the_model_file_too(tiny, tmp_path, monkeypatch) -> None:
     _fsync_fails_for_json(OSError(errno.ENOSPC, "No space left on device"), monkeypatch)
     with pytest.warns(UserWarning, match="No space left on device"):
@@ -303,6 +322,7 @@ def test_a_full_disk_while_writing_the_json_removes_the_model_file_too(tiny, tmp
     assert explain.trained(tiny, epochs=1, cache=tmp_path).from_cache
 
 
+@pytest.mark.slow
 def test_a_folder_that_refuses_writes_still_returns_a_model(tiny, tmp_path, monkeypatch) -> None:
     # As on a read-only folder (simulated: the tests may run as root, whom chmod does not stop).
     def refuse(*args, **kwargs):
@@ -315,6 +335,7 @@ def test_a_folder_that_refuses_writes_still_returns_a_model(tiny, tmp_path, monk
 
 
 @pytest.mark.parametrize("where", ["model", "json"])
+@pytest.mark.slow
 def test_ctrl_c_while_caching_leaves_nothing_half_written(tiny, tmp_path, monkeypatch, where) -> None:
     if where == "model":
         monkeypatch.setattr(keras().Model, "save", _fake_save_that_fails(KeyboardInterrupt()))
@@ -363,6 +384,7 @@ def _python(code: str, *, env: dict[str, str] | None = None, **kwargs) -> subpro
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_really_read_only_folder_still_returns_a_model(tmp_path) -> None:
     # A folder mode 0555. Root ignores modes, so as root the child process gives up the capability
     # that lets it (CAP_DAC_OVERRIDE), with util-linux's setpriv.
@@ -398,6 +420,7 @@ def test_a_really_read_only_folder_still_returns_a_model(tmp_path) -> None:
     assert list(folder.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_two_processes_filling_the_same_entry_leave_one_entry_that_loads(tiny, tmp_path) -> None:
     # Both train, then wait for each other before saving, so that both really save at the same moment.
     barrier = tmp_path / "barrier"
@@ -438,6 +461,7 @@ def test_two_processes_filling_the_same_entry_leave_one_entry_that_loads(tiny, t
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+@pytest.mark.slow
 def test_a_real_ctrl_c_during_training_leaves_nothing_to_read(tiny, tmp_path) -> None:
     folder = tmp_path / "cache"
     # A Recorder that says when training has begun, and slows each step so that SIGINT lands mid-fit.
@@ -448,7 +472,7 @@ def test_a_real_ctrl_c_during_training_leaves_nothing_to_read(tiny, tmp_path) ->
         "class Slow(base):\n"
         "    def on_train_batch_end(self, batch, logs=None):\n"
         "        super().on_train_batch_end(batch, logs)\n"
-        "        if batch == 0:\n"
+        "        if self.steps_done <= 20:\n"  # the first execution (train runs 20 steps per TensorFlow call)
         "            print('training', flush=True)\n"
         "        time.sleep(0.2)\n"
         "tr.Recorder = Slow\n"
@@ -466,3 +490,44 @@ def test_a_real_ctrl_c_during_training_leaves_nothing_to_read(tiny, tmp_path) ->
         warnings.filterwarnings("error", message="explain:")
         again = explain.trained(tiny, epochs=1, cache=folder)  # the next call trains
         assert not again.from_cache and explain.trained(tiny, epochs=1, cache=folder).from_cache
+
+
+def test_the_recorded_run_is_kept_with_the_model_and_comes_back_exactly(tiny, tmp_path) -> None:
+    first = explain.trained(tiny, epochs=2, validation_split=0.1, record_every=5, cache=tmp_path)
+    again = explain.trained(tiny, epochs=2, validation_split=0.1, record_every=5, cache=tmp_path)
+    assert not first.from_cache and again.from_cache
+    assert first.run is not None and again.run is not None
+    assert again.run.history == first.run.history == first.history
+    assert set(first.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert again.run.steps == first.run.steps and len(first.run.steps) > 2 * 2  # every 5 steps, not every 100
+    assert again.run.epoch_seconds == first.run.epoch_seconds
+    for a, b in zip(first.run.snapshots, again.run.snapshots):
+        np.testing.assert_array_equal(a.activation_sample, b.activation_sample)
+    assert again.run.n_train == first.run.n_train == 576  # 640 less the validation tenth
+    # new settings enter the key only when they differ from the tutorial's: old entries keep their keys
+    plain = explain.trained(tiny, epochs=2, cache=tmp_path)
+    assert "validation_split" not in plain.settings and "record_every" not in plain.settings
+    assert first.settings["validation_split"] == 0.1 and plain.key != first.key
+
+
+def test_a_damaged_recorded_run_makes_the_entry_damaged(tiny, tmp_path) -> None:
+    explain.trained(tiny, epochs=1, cache=tmp_path)
+    meta_path, _ = _entry(tmp_path)
+    meta = json.loads(meta_path.read_text())
+    del meta["run"]["snapshots"]  # what run_from_dict needs
+    meta_path.write_text(json.dumps(meta))
+    with pytest.warns(UserWarning, match="recorded run is damaged"):
+        again = explain.trained(tiny, epochs=1, cache=tmp_path)
+    assert not again.from_cache and again.run is not None
+
+
+def test_todays_quickstart_trains_and_caches_as_a_logits_model(tiny, tmp_path) -> None:
+    t = explain.trained(tiny, epochs=1, hidden_units=128, output="logits", cache=tmp_path)
+    back = explain.trained(tiny, epochs=1, hidden_units=128, output="logits", cache=tmp_path)
+    assert back.from_cache and back.settings["output"] == "logits"
+    assert back.model.layers[-1].activation.__name__ == "linear" and back.model.count_params() == 101_770
+    assert back.model.loss.get_config()["from_logits"] is True  # compiled as saved (safe_mode load)
+    e = explain.evaluate(back.model, tiny)  # evaluate turns the logits into probabilities
+    np.testing.assert_allclose(e.probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert e.accuracy == pytest.approx(t.test_accuracy)
+    assert np.mean(e.predicted == e.labels) == pytest.approx(e.accuracy)

@@ -98,6 +98,7 @@ def test_repr_str_html_markdown(model, image) -> None:
     assert "| 2 | dense | Dense (relu) | (512,) | 401,920 |" in md
 
 
+@pytest.mark.slow
 def test_functional_and_cnn_models_are_traced() -> None:
     k = keras()
     inp = k.Input((28, 28, 1))
@@ -244,6 +245,7 @@ def test_bad_batch_size_is_refused(model, image, bad) -> None:
         explain.trace(model, image, batch_size=bad)
 
 
+@pytest.mark.slow
 def test_full_mnist_in_chunks_equals_predict(model, full_mnist_path) -> None:
     data = explain.load_mnist(full_mnist_path)
     x = explain.normalize(data.x_train)  # (60000, 28, 28)

@@ -24,6 +24,7 @@ def test_steps_per_epoch_is_the_ceiling_of_n_over_batch() -> None:
         steps_per_epoch(10, 0)
 
 
+@pytest.mark.slow
 def test_train_records_history_steps_snapshots_and_times(sample) -> None:
     data = _small(sample)
     run = explain.train(explain.seed_model(), data, epochs=3, record_every=10, probe_size=64)
@@ -31,8 +32,8 @@ def test_train_records_history_steps_snapshots_and_times(sample) -> None:
     assert run.history["loss"][0] > run.history["loss"][-1]
     assert [s.epoch for s in run.snapshots] == [0, 1, 2, 3]
     assert len(run.epoch_seconds) == 3 and all(t > 0 for t in run.epoch_seconds)
-    # Steps 0, 10, 20 and the last (29) of each epoch, numbered across epochs.
-    assert [r["step"] for r in run.steps] == [0, 10, 20, 29, 30, 40, 50, 59, 60, 70, 80, 89]
+    # After every 10 steps (the last, 29, is also the epoch's last), numbered across epochs.
+    assert [r["step"] for r in run.steps] == [9, 19, 29, 39, 49, 59, 69, 79, 89]
     # The last recorded running average of an epoch is what fit reports for the epoch.
     ends = [r for r in run.steps if r["batch"] == 29]
     np.testing.assert_allclose([r["loss"] for r in ends], run.history["loss"], rtol=1e-6)
@@ -51,12 +52,14 @@ def test_snapshot_numbers_are_measured_on_the_probe(sample) -> None:
     assert snap.weight_stats["dense"]["std"] == pytest.approx(float(kernel.std()), rel=1e-6)
 
 
+@pytest.mark.slow
 def test_memory_stays_flat_as_epochs_grow(sample) -> None:
     run = explain.train(explain.seed_model(), _small(sample, 320), epochs=4, probe_size=32)
     sizes = {s.nbytes for s in run.snapshots}
     assert len(sizes) == 1, sizes  # every snapshot holds the same fixed-size arrays
 
 
+@pytest.mark.slow
 def test_train_gives_the_same_history_as_plain_fit(sample) -> None:
     data = _small(sample)
     run = explain.train(explain.seed_model(3), data, epochs=2, seed=5)
@@ -66,6 +69,31 @@ def test_train_gives_the_same_history_as_plain_fit(sample) -> None:
     assert run.history == {k: [float(v) for v in vals] for k, vals in plain.history.items()}
 
 
+@pytest.mark.slow
+def test_what_is_recorded_does_not_depend_on_the_steps_per_execution(sample) -> None:
+    """Several steps per TensorFlow call (faster) record the same rows, with the same numbers, as one."""
+    data = _small(sample, 1000)  # 32 steps per epoch: the last execution of each epoch is shorter
+    runs = {
+        n: explain.train(explain.seed_model(), data, epochs=2, validation_split=0.1, record_every=10,
+                         probe_size=32, steps_per_execution=n)
+        for n in (1, 5, 10)
+    }  # fmt: skip
+    one = runs[1]
+    assert [r["step"] for r in one.steps] == [9, 19, 28, 38, 48, 57]  # 29 steps per epoch after the split
+    for n, run in runs.items():
+        assert run.history == one.history, n
+        assert run.steps == one.steps, n
+    with pytest.raises(ValueError, match=r"Expected steps_per_execution to divide record_every=10"):
+        explain.train(explain.seed_model(), data, epochs=1, record_every=10, steps_per_execution=4)
+
+
+def test_the_model_keeps_its_own_steps_per_execution(sample) -> None:
+    model = explain.seed_model()
+    explain.train(model, _small(sample, 320), epochs=1, probe_size=32)
+    assert model.steps_per_execution == 1  # as compiled: train ran 20 steps per call only while it trained
+
+
+@pytest.mark.slow
 def test_validation_split_adds_validation_curves(sample) -> None:
     run = explain.train(explain.seed_model(), _small(sample), epochs=2, validation_split=0.25, probe_size=32)
     assert set(run.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
@@ -78,9 +106,10 @@ def test_recorder_works_on_its_own_with_fit(sample) -> None:
     assert isinstance(rec, keras().callbacks.Callback)
     model.fit(explain.normalize(sample.x_train[:320]), sample.y_train[:320], epochs=2, verbose=0, callbacks=[rec])
     assert [s.epoch for s in rec.snapshots] == [0, 1, 2]
-    assert [r["step"] for r in rec.steps] == [0, 5, 9, 10, 15, 19]
+    assert [r["step"] for r in rec.steps] == [4, 9, 14, 19]  # after every 5 steps; 10 steps per epoch
 
 
+@pytest.mark.slow
 def test_report_and_repr(sample) -> None:
     run = explain.train(explain.seed_model(), _small(sample, 320), epochs=1, probe_size=32)
     assert repr(run).startswith("TrainingRun(1 epoch × 10 steps, last ")
@@ -105,6 +134,7 @@ def test_uncompiled_model_is_named(sample) -> None:
         explain.Recorder(np.zeros((1, 28, 28)), record_every=0)
 
 
+@pytest.mark.slow
 def test_too_many_epochs_show_overfitting_in_the_validation_loss(sample) -> None:
     # On 1,200 images the Hello World memorises fast: the validation loss bottoms out and rises
     # while the training loss keeps falling. This is what "too many epochs" means.
@@ -116,6 +146,7 @@ def test_too_many_epochs_show_overfitting_in_the_validation_loss(sample) -> None
     assert loss[-1] < loss[best]
 
 
+@pytest.mark.slow
 def test_activation_counts_feed_the_histogram_figure(sample) -> None:
     run = explain.train(explain.seed_model(), _small(sample, 320), epochs=2, probe_size=16)
     epochs, counts, edges, zeros = run.activation_counts(bins=20)

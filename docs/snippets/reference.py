@@ -15,7 +15,7 @@ import explain
 PAGES = {
     "reference-data.md": (
         "Data and the model",
-        ["explain.data.sources", "explain.data.dataset", "explain.data.scaling", "explain.model"],
+        ["explain.data.sources", "explain.data.dataset", "explain.data.scaling", "explain.data.digit", "explain.model"],
     ),
     "reference-trace.md": (
         "The forward pass, layer by layer",
@@ -25,6 +25,7 @@ PAGES = {
             "explain.forward.dense",
             "explain.forward.dropout",
             "explain.forward.softmax",
+            "explain.forward.web",
         ],
     ),
     "reference-training.md": (
@@ -34,6 +35,7 @@ PAGES = {
             "explain.compile.sparse",
             "explain.compile.shortcut",
             "explain.compile.crossentropy",
+            "explain.compile.gradients",
             "explain.compile.adam",
             "explain.compile.adam_steps",
             "explain.fit.train",

@@ -17,7 +17,7 @@ import numpy as np
 
 from explain._core import formatting as fmt
 from explain._core.tf import keras
-from explain.errors import InputError, ModelError, NotCompiledError, PixelScaleWarning
+from explain.errors import InputError, ModelError, NotCompiledError, PictureError, PixelScaleWarning
 
 #: What ``model.compile`` call to suggest when a model is not compiled.
 COMPILE_CALL = "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])"
@@ -103,6 +103,30 @@ def positive_number(name: str, value: Any, *, why: str = "") -> float:
             + (", which is not finite" if infinite else "")
         )
     return float(value)
+
+
+#: What a Hello World model can end in: probabilities (the classic tutorial) or logits (today's quickstart).
+MODEL_OUTPUTS = ("softmax", "logits")
+
+
+def model_output(value: Any) -> str:
+    """``value`` if it names a model output explain builds (`MODEL_OUTPUTS`); else a ValueError.
+
+    Examples:
+        >>> model_output("logits")
+        'logits'
+        >>> model_output("probabilities")
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected output to be 'softmax' (the classic tutorial's Dense(10, activation='softmax')) or \
+'logits' (today's quickstart: Dense(10) and from_logits=True). Received: output='probabilities'
+    """
+    if value not in MODEL_OUTPUTS:
+        raise ValueError(
+            "Expected output to be 'softmax' (the classic tutorial's Dense(10, activation='softmax')) or 'logits' "
+            f"(today's quickstart: Dense(10) and from_logits=True). Received: output={value!r}"
+        )
+    return str(value)
 
 
 # -- labels ----------------------------------------------------------------------------------------
@@ -280,6 +304,149 @@ def model_batch(
             stacklevel=3,
         )
     return batch.astype(dtype, copy=False), single
+
+
+# -- pictures (explain.prepare_digit) -----------------------------------------------------------------
+
+#: The largest picture `picture` accepts: 25 megapixels (a 6,000 × 4,000 photo). Bigger ones would take
+#: gigabytes as float64 and gain nothing: the digit ends up 20 × 20.
+MAX_PICTURE_PIXELS = 25_000_000
+#: The smallest side a picture may have: a digit needs a few pixels to be seen at all.
+MIN_PICTURE_SIDE = 8
+
+
+def picture_size(height: int, width: int, *, what: str = "the picture") -> None:
+    """Refuse a picture smaller than `MIN_PICTURE_SIDE` or larger than `MAX_PICTURE_PIXELS`, before reading it.
+
+    Examples:
+        >>> picture_size(280, 280)
+        >>> picture_size(1, 1)
+        Traceback (most recent call last):
+        ...
+        explain.errors.PictureError: Expected a picture of a digit at least 8 × 8 pixels. Received: \
+the picture is 1 × 1. A digit needs room: draw or photograph it bigger.
+    """
+    if height == 0 or width == 0:
+        raise PictureError(
+            f"Expected a picture with pixels. Received: {what} is {height} × {width}, empty. "
+            f"Check how it was loaded or cut out."
+        )
+    if min(height, width) < MIN_PICTURE_SIDE:
+        raise PictureError(
+            f"Expected a picture of a digit at least {MIN_PICTURE_SIDE} × {MIN_PICTURE_SIDE} pixels. "
+            f"Received: {what} is {height} × {width}. A digit needs room: draw or photograph it bigger."
+        )
+    if height * width > MAX_PICTURE_PIXELS:
+        raise PictureError(
+            f"Expected a picture of at most {MAX_PICTURE_PIXELS / 1e6:g} megapixels (6,000 × 4,000, say). "
+            f"Received: {what} is {fmt.count(height)} × {fmt.count(width)} = {height * width / 1e6:,.0f} "
+            f"megapixels. The digit ends up 20 × 20 pixels, so shrink the picture first, e.g. with Pillow: "
+            f"Image.open(path).reduce({math.ceil(math.sqrt(height * width / MAX_PICTURE_PIXELS))})."
+        )
+
+
+def _full_scale(a: np.ndarray, what: str) -> float:
+    """The value of white: 1 for booleans and floats in [0, 1], 255 for 8-bit values, 65,535 for 16-bit ones."""
+    top = float(a.max())
+    if a.dtype == bool:
+        return 1.0
+    if a.dtype == np.uint8:
+        return 255.0
+    if a.dtype == np.uint16:
+        return 65535.0
+    if np.issubdtype(a.dtype, np.integer):
+        if top <= 255:
+            return 255.0
+        if top <= 65535:
+            return 65535.0
+    elif top <= 1.0:
+        return 1.0
+    elif top <= 255.0:
+        return 255.0
+    raise PictureError(
+        f"Expected pixel values from 0 to 1, 0 to 255 or 0 to 65,535. Received: {what} has values up to "
+        f"{top:g}. Scale it into one of those ranges first."
+    )
+
+
+def picture(x: Any, *, what: str = "the picture") -> tuple[np.ndarray, float]:
+    """``x`` as one opaque picture: ``(height, width)`` grey or ``(height, width, 3)`` RGB, and the value of white.
+
+    The one picture rule of `explain.prepare_digit`. An alpha channel is dropped when every pixel is opaque;
+    a picture with transparent pixels is refused, because what lies under them is undefined (a transparent
+    PNG usually stores black there, the colour of the ink). White is 1 for floats in [0, 1] and booleans, 255
+    for 8-bit values (and floats up to 255), 65,535 for 16-bit values.
+
+    Raises:
+        PictureError: not numbers, not one picture, empty, too small or too big (see `picture_size`),
+            transparent pixels, NaN or infinite values, negative values, values above 65,535.
+
+    Examples:
+        >>> import numpy as np
+        >>> a, white = picture(np.zeros((28, 28), np.uint8))
+        >>> a.shape, white
+        ((28, 28), 255.0)
+        >>> picture(np.zeros((10, 28, 28)))
+        Traceback (most recent call last):
+        ...
+        explain.errors.PictureError: Expected one picture: (height, width) grey, or (height, width, 3) colour. \
+Received: shape (10, 28, 28). It looks like a batch of 10 pictures: pass one, e.g. x[0].
+    """
+    try:
+        a = np.asarray(x)
+    except Exception as e:  # ragged lists and the like
+        raise PictureError(f"Expected a picture as a NumPy array. Received: {type(x).__name__} ({e}).") from e
+    if a.dtype != bool and (not np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.complexfloating)):
+        raise PictureError(
+            f"Expected a picture: an array of pixel values, or the path of a PNG or JPEG file. "
+            f"Received: {type(x).__name__} of dtype {a.dtype}."
+        )
+    if a.ndim == 3 and a.shape[-1] == 1:
+        a = a[..., 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[-1] not in (2, 3, 4)):
+        hint = ""
+        if a.ndim == 3 and a.shape[0] in (3, 4) and a.shape[-1] > 4:
+            hint = (
+                f" It looks like colour channels first (move them last with x.transpose(1, 2, 0)) or a batch "
+                f"of {a.shape[0]} pictures (pass one, e.g. x[0])."
+            )
+        elif a.ndim == 3:
+            hint = f" It looks like a batch of {a.shape[0]} pictures: pass one, e.g. x[0]."
+        elif a.ndim == 1:
+            side = math.isqrt(a.size)
+            if side * side == a.size and side > 1:
+                hint = f" It looks flattened: reshape it with x.reshape({side}, {side})."
+        raise PictureError(
+            f"Expected one picture: (height, width) grey, or (height, width, 3) colour. "
+            f"Received: shape {fmt.shape(a.shape)}.{hint}"
+        )
+    picture_size(a.shape[0], a.shape[1], what=what)
+    if np.issubdtype(a.dtype, np.floating) and not np.all(np.isfinite(a)):
+        raise PictureError(
+            f"Expected finite pixel values. Received: {what} holds {int((~np.isfinite(a)).sum())} NaN or "
+            f"infinite values. Check how it was computed."
+        )
+    if a.dtype != bool and a.min() < 0:
+        raise PictureError(
+            f"Expected pixel values of at least 0 (black). Received: {what} has values down to {float(a.min()):g}. "
+            f"Rescale it into [0, 1] or [0, 255]."
+        )
+    white = _full_scale(a, what)
+    if a.ndim == 3 and a.shape[-1] in (2, 4):  # grey + alpha, or RGBA
+        alpha = a[..., -1]
+        transparent = int((alpha < white).sum())
+        if transparent:
+            raise PictureError(
+                f"Expected an opaque picture. Received: {what} has an alpha channel with {fmt.count(transparent)} "
+                f"of {fmt.count(alpha.size)} pixels transparent or translucent, and what lies under them is "
+                f"undefined (transparent pixels usually store black, the colour of the ink). Put it on white "
+                f"paper first, e.g. with Pillow: Image.alpha_composite(Image.new('RGBA', im.size, 'white'), "
+                f"im).convert('RGB')."
+            )
+        a = a[..., :-1]
+        if a.shape[-1] == 1:
+            a = a[..., 0]
+    return a, white
 
 
 # -- models ----------------------------------------------------------------------------------------

@@ -21,6 +21,9 @@ MAX_COST = -math.log(EPSILON)
 #: The loss of a model that gives each of ten classes p = 1/10: ln 10 ≈ 2.3026.
 LN10 = math.log(10)
 
+#: A prediction whose probability is at least this counts as "confident" (a confident mistake: p ≥ 0.99, wrong).
+CONFIDENT = 0.99
+
 #: Keras's default batch size for ``fit``, ``evaluate`` and ``predict``, as in the tutorial.
 BATCH_SIZE = 32
 

@@ -1,8 +1,8 @@
 """How numbers, shapes and images are written in every report: one style across the package.
 
 Examples:
-    >>> count(401920), shape((28, 28)), shape((784,)), pct(0.125), num(2.5e-7)
-    ('401,920', '(28, 28)', '(784,)', '12.5%', '2.5e-07')
+    >>> count(401920), shape((28, 28)), shape((784,)), pct(0.125), num(2.5e-7), prob(0.999991)
+    ('401,920', '(28, 28)', '(784,)', '12.5%', '2.5e-07', '0.99999')
 """
 
 from __future__ import annotations
@@ -29,6 +29,29 @@ def num(x: float, digits: int = 3) -> str:
     if x != 0 and abs(x) < 10 ** (-digits):
         return f"{x:.1e}"
     return f"{x:.{digits}f}"
+
+
+def prob(p: float) -> str:
+    """A probability with four decimals, or as many as it takes not to round it to 0 or 1.
+
+    One style for every probability printed by the package and the docs, so the same
+    number never reads 1.0000 in a table and 0.999991 in a sentence.
+
+    Examples:
+        >>> prob(0.12345), prob(0.999991), prob(1.0), prob(3e-9), prob(0.9999999996)
+        ('0.1235', '0.99999', '1.0000', '3e-09', '1 − 4e-10')
+    """
+    p = float(p)
+    text = f"{p:.4f}"
+    if text == "0.0000" and p > 0:
+        return f"{p:.3g}"
+    if text == "1.0000" and p < 1:
+        for digits in range(5, 10):
+            text = f"{p:.{digits}f}"
+            if not text.startswith("1."):
+                return text.rstrip("0")
+        return f"1 − {1 - p:.0e}"  # closer to 1 than float64 prints in 9 decimals
+    return text
 
 
 def pct(x: float, digits: int = 1) -> str:

@@ -2,7 +2,8 @@
 
 For slides: the digit and its pixels, the network, each layer's explanation for that digit
 (untrained and trained), the training curves, the confusion matrix, the most
-confident mistakes, per-class accuracy and what first-layer units look for.
+confident mistakes, per-class accuracy, what first-layer units look for, and
+the digit drawn dark on white prepared as MNIST prepared its digits.
 `teaching_figures` lists them (drawn on demand), `write_figures` saves them as
 PNG files (``explain figures --out DIR``), and the docs' Teaching figures page
 shows them. The trained model comes from the cache (`explain.trained`), so a
@@ -19,6 +20,7 @@ from typing import Any
 
 from explain import figures
 from explain.data.dataset import Dataset
+from explain.data.digit import prepare_digit
 from explain.data.scaling import normalize
 from explain.data.sources import load_mnist
 from explain.evaluation.evaluate import evaluate
@@ -82,7 +84,7 @@ def teaching_figures(
         index: which test image the layer figures follow.
 
     Returns:
-        The `TeachingFigure`\\ s, the digit first, what first-layer units look for last.
+        The `TeachingFigure`\\ s, the digit first, its preparation (`explain.prepare_digit`) last.
 
     Raises:
         ValueError: ``index`` is not a position in the test split.
@@ -168,6 +170,10 @@ def _figures(ds: Dataset, epochs: int, seed: int, index: int) -> tuple[list[Teac
         job("unit_weights.png", "what first-layer units look for: their 784 weights as 28 × 28 images",
             "figures.unit_weights(trained_model.get_layer('dense').get_weights()[0])", "dense.md", after,
             lambda: figures.unit_weights(t.model.get_layer("dense").get_weights()[0])),
+        job("digit_steps.png", "the digit drawn dark on white, made into what MNIST made, step by step",
+            f"figures.digit_steps(explain.prepare_digit(255 - x_test[{index}]))", "draw.md",
+            f"{digit_of}, drawn dark on white (255 - x)",
+            lambda: figures.digit_steps(prepare_digit(255 - raw))),
     ]  # fmt: skip
     return figs, t
 

@@ -22,6 +22,7 @@ examples:
   explain tour --data mnist.npz      ... on the full MNIST (a Keras-layout .npz or idx folder)
   explain tour --epochs 1 --index 3  one epoch, following test digit 3
   explain figures --out slides/      every teaching figure as PNG (trained model cached)
+  explain trace-image seven.png      your own digit, prepared as MNIST's were, through the model
   explain diagnose train.log         what went wrong in a run, from the log model.fit printed
   explain faults raw-inputs          reproduce a classic failure, log beside diagnosis
 
@@ -84,6 +85,20 @@ def _parser() -> argparse.ArgumentParser:
     figs.add_argument("--index", type=_non_negative_int, default=0, help="which test digit to follow (default: 0)")
     figs.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
     figs.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
+    image = sub.add_parser(
+        "trace-image",
+        help="prepare a picture of a digit as MNIST's were and trace it through the trained model",
+        description="Prepare a picture of a handwritten digit (PNG, JPEG, …; dark ink on light paper or the "
+        "reverse) as MNIST prepared its digits: grey, ink bright, cropped, scaled into 20×20, centred by its "
+        "centre of mass in 28×28. Print each step, write the steps as a figure (--out), then trace the result "
+        "through the Hello World trained --epochs (from the cache, or trained once).",
+    )
+    image.add_argument("picture", metavar="PICTURE", help="the picture of one digit (PNG, JPEG, …)")
+    image.add_argument("--out", default=None, help="the steps figure, PNG (default: ./PICTURE-steps.png)")
+    image.add_argument("--data", default="auto", metavar="auto|sample|PATH", help="where MNIST comes from")
+    image.add_argument("--epochs", type=_positive_int, default=5, help="epochs of the trained model (default: 5)")
+    image.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
+    image.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
     diag = sub.add_parser(
         "diagnose",
         help="say what went wrong in a training run, from the log model.fit printed",
@@ -159,6 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from explain.cli.gallery import write_figures
 
             write_figures(args.out, data=args.data, epochs=args.epochs, seed=args.seed, index=args.index)
+        elif args.command == "trace-image":
+            from explain.cli.trace_image import run_trace_image
+
+            return run_trace_image(args)
         elif args.command == "diagnose":
             from explain.cli.diagnose import run_diagnose
 

@@ -1,1 +1,1 @@
-"""Line 4 of the program, ``model.compile``: the loss (sparse categorical cross-entropy) and Adam, by hand."""
+"""Line 4 of the program, ``model.compile``: the loss (cross-entropy), its gradients and Adam, by hand."""

@@ -16,11 +16,10 @@ import numpy as np
 
 from explain._core import checks
 from explain._core import formatting as fmt
+from explain._core.constants import CONFIDENT
 from explain._core.report import Rendered, Report, Table
 from explain.data.dataset import Dataset, as_dataset
 from explain.data.scaling import normalize
-
-CONFIDENT = 0.99  # a prediction with at least this probability counts as "confident"
 
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 10) -> np.ndarray:
@@ -44,7 +43,8 @@ class Evaluation(Rendered):
         accuracy: Keras's test accuracy.
         labels: the true test labels ``(n,)``.
         predicted: the predicted classes ``(n,)``.
-        probabilities: the softmax outputs ``(n, 10)``.
+        probabilities: the softmax outputs ``(n, 10)`` (for a model that ends in logits, as today's
+            quickstart does, the softmax of its logits).
         matrix: the confusion matrix ``(10, 10)``, rows true, columns predicted.
         class_names: the ten class names.
         mistakes: indices of the wrong answers, most confident first.
@@ -127,11 +127,19 @@ class Evaluation(Rendered):
         )
 
 
+def _outputs_logits(model: Any) -> bool:
+    """Whether the model's last layer has no activation (``Dense(10)``): it outputs logits, not probabilities."""
+    layers = getattr(model, "layers", None) or [None]
+    activation = getattr(layers[-1], "activation", None)
+    return activation is not None and getattr(activation, "__name__", "") == "linear"
+
+
 def evaluate(model: Any, data: Dataset, *, batch_size: int = 256) -> Evaluation:
     """Evaluate ``model`` on the test split of ``data``, image by image.
 
     Args:
-        model: a compiled, trained Keras model with a softmax output.
+        model: a compiled, trained Keras model with a softmax output, or one that outputs logits
+            (``Dense(10)``, compiled with ``from_logits=True``): its probabilities are then the softmax of them.
         data: a `explain.Dataset`; its test split is normalized (x / 255).
         batch_size: images per forward pass (does not change the results).
 
@@ -157,6 +165,10 @@ def evaluate(model: Any, data: Dataset, *, batch_size: int = 256) -> Evaluation:
     y = np.asarray(data.y_test)
     scores = model.evaluate(x, y, verbose=0, return_dict=True, batch_size=batch_size)
     probabilities = np.asarray(model.predict(x, verbose=0, batch_size=batch_size))  # (n, 10)
+    if _outputs_logits(model):  # today's quickstart: Dense(10) gives scores; the loss applies the softmax
+        z = probabilities.astype(np.float64)
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        probabilities = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != y)
     order = np.argsort(-probabilities.max(axis=1)[wrong], kind="stable")

@@ -9,6 +9,7 @@ One function per picture the Hello World needs:
 - `dropout_mask`: Keras's real Dropout mask, with the layer's input and output;
 - `softmax_bars`: the ten logits and the ten probabilities softmax makes of them;
 - `network_diagram`: the whole network, 784 → 512 → 10, with shapes and parameter counts;
+- `digit_steps`: a picture of a digit becoming MNIST's 28 × 28 image, step by step (`explain.prepare_digit`);
 - `training_curves`: loss and accuracy per epoch from ``model.fit(...).history``;
 - the training and evaluation figures: `confusion_matrix`, `class_examples`, `mistakes_gallery`,
   `unit_weights`, `activation_histograms`, `per_class_accuracy`;
@@ -35,7 +36,8 @@ from explain.figures.evaluation import class_examples, confusion_matrix, mistake
 from explain.figures.layers import dense_histograms, digit, dropout_mask, flatten_strip, pixel_values, softmax_bars
 from explain.figures.network import network_diagram
 from explain.figures.notes import with_note
-from explain.figures.save import save
+from explain.figures.preparation import digit_steps
+from explain.figures.saving import save
 from explain.figures.training import activation_histograms, training_curves, unit_weights
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "confusion_matrix",
     "dense_histograms",
     "digit",
+    "digit_steps",
     "dropout_mask",
     "flatten_strip",
     "grid_shape",

@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from explain._core import formatting as fmt
+from explain._core.constants import CONFIDENT
 
 P = ParamSpec("P")
 
@@ -238,14 +239,18 @@ def class_names_for(class_names: Sequence[Any] | None, k: int) -> tuple[str, ...
 
 
 def probability_text(p: float) -> str:
-    """``0.73``; more decimals where two would round a probability below 1 up to ``1.00``.
+    """``0.73``; more decimals where two would round a probability up to ``1.00`` or up to the ``0.99`` line.
+
+    A tile that reads 0.99 has p ≥ 0.99 (`explain._core.constants.CONFIDENT`), so counting the tiles that
+    read "0.99 or more" gives the same number as the text's count of confident mistakes.
 
     Examples:
-        >>> probability_text(0.734), probability_text(0.9996), probability_text(1.0)
-        ('0.73', '0.9996', '1.00')
+        >>> probability_text(0.734), probability_text(0.9996), probability_text(1.0), probability_text(0.9874)
+        ('0.73', '0.9996', '1.00', '0.987')
     """
     for digits in range(2, 7):
-        if p >= 1.0 or round(p, digits) < 1.0:
+        shown = round(p, digits)
+        if p >= 1.0 or (shown < 1.0 and (shown >= CONFIDENT) == (p >= CONFIDENT)):
             return f"{p:.{digits}f}"
     return "1 - " + fmt.num(1.0 - p, 1)  # 0.99999999: say how far from 1
 

@@ -7,20 +7,21 @@ the test split, and saves the model with its history.
 
 An entry is two files: ``<key>-<sha>.keras`` (the model; its name carries the
 first hex digits of its own SHA-256, so it never changes once written) and
-``<key>.json`` (settings, history, test scores and that file's name and full
-SHA-256). Both are written to a temporary file and renamed into place, the
-JSON last, so a crash or Ctrl-C never leaves an entry that is later read half
-written; a model file whose checksum does not match, or metadata that is not
-what explain wrote, is ignored with a warning and rebuilt. Models load with
-Keras's ``safe_mode=True`` (no arbitrary code; nothing is unpickled). Two
-processes that fill the same entry at once both succeed: the commits (rename,
-JSON, removal of the model file the JSON no longer names) take turns under a
-lock on the folder itself (``flock``, where the platform has it), so one model
-file and one JSON remain. A full or read-only disk costs the cache, not the
-model: ``trained`` warns and returns the model it trained. The folder is
-``$EXPLAIN_CACHE`` or the platform's cache folder (``~/.cache/explain`` on
-Linux, ``~/Library/Caches/explain`` on macOS, ``%LOCALAPPDATA%\\explain\\Cache``
-on Windows).
+``<key>.json`` (settings, history, test scores, the recorded
+`explain.TrainingRun` as exact JSON (`explain.fit.runfile`), and that file's
+name and full SHA-256). Both are written to a temporary file and renamed into
+place, the JSON last, so a crash or Ctrl-C never leaves an entry that is later
+read half written; a model file whose checksum does not match, or metadata
+that is not what explain wrote, is ignored with a warning and rebuilt. Models
+load with Keras's ``safe_mode=True`` (no arbitrary code; nothing is
+unpickled). Two processes that fill the same entry at once both succeed: the
+commits (rename, JSON, removal of the model file the JSON no longer names)
+take turns under a lock on the folder itself (``flock``, where the platform
+has it), so one model file and one JSON remain. A full or read-only disk costs
+the cache, not the model: ``trained`` warns and returns the model it trained.
+The folder is ``$EXPLAIN_CACHE`` or the platform's cache folder
+(``~/.cache/explain`` on Linux, ``~/Library/Caches/explain`` on macOS,
+``%LOCALAPPDATA%\\explain\\Cache`` on Windows).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ from explain._core.tf import keras
 from explain.data.dataset import Dataset
 from explain.data.scaling import normalize
 from explain.data.sources import load_mnist
+from explain.fit.run import TrainingRun
+from explain.fit.runfile import run_from_dict, run_to_dict
 from explain.fit.train import train
 from explain.model import seed_model
 
@@ -64,6 +67,8 @@ class Trained:
         key: the cache key (a hash of ``settings``).
         from_cache: whether the model was loaded rather than trained.
         path: the model file, or ``None`` when it could not be saved.
+        run: what `explain.train` recorded while training (steps, snapshots, seconds), or ``None`` for an
+            entry cached before explain kept runs.
 
     Examples:
         >>> import explain
@@ -80,6 +85,7 @@ class Trained:
     key: str
     from_cache: bool
     path: Path | None
+    run: TrainingRun | None = None
 
     def __repr__(self) -> str:
         how = "from cache" if self.from_cache else "trained now"
@@ -113,7 +119,19 @@ def _check_meta(meta: Any, key: str) -> dict[str, Any]:
     for field in ("test_loss", "test_accuracy"):
         if not number(meta.get(field)):
             raise ValueError(f"its {field} is missing or not a number")
+    if meta.get("run") is not None and not isinstance(meta["run"], dict):
+        raise ValueError("its recorded run is not a JSON object")
     return meta
+
+
+def _run_of(meta: dict[str, Any]) -> TrainingRun | None:
+    """The recorded run in ``meta`` (None for entries from before runs were kept); a ValueError if it is damaged."""
+    if meta.get("run") is None:
+        return None
+    try:
+        return run_from_dict(meta["run"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"its recorded run is damaged ({type(e).__name__}: {e})") from e
 
 
 def _load(folder: Path, key: str) -> tuple[Any, dict[str, Any], Path] | None:
@@ -129,6 +147,7 @@ def _load(folder: Path, key: str) -> tuple[Any, dict[str, Any], Path] | None:
                 raise ValueError(f"its model file {model_path.name} is missing")
             if file_sha256(model_path) != meta["model_sha256"]:
                 raise ValueError(f"{model_path.name} does not match its checksum: truncated or changed")
+            _run_of(meta)  # a damaged run makes the entry damaged, before the model is loaded
             model = keras().models.load_model(model_path, safe_mode=True)
         except FileNotFoundError:  # removed between the check and the read: as if never there
             return None
@@ -190,7 +209,10 @@ def trained(
     hidden_units: int = 512,
     dropout_rate: float = 0.2,
     activation: str = "relu",
+    output: str = "softmax",
     batch_size: int = 32,
+    validation_split: float = 0.0,
+    record_every: int = 100,
     cache: bool | str | os.PathLike[str] = True,
 ) -> Trained:
     """The Hello World model trained with these settings, from the cache or trained now.
@@ -202,7 +224,10 @@ def trained(
         hidden_units: width of the hidden layer (512).
         dropout_rate: Dropout's rate (0.2).
         activation: the hidden layer's activation (``"relu"``).
+        output: ``"softmax"`` (the classic tutorial) or ``"logits"`` (today's quickstart; see `explain.seed_model`).
         batch_size: images per step (32).
+        validation_split: share of the training images held out for validation (0: none, as the tutorial).
+        record_every: the recorded run's running loss and accuracy every this many steps (see `explain.train`).
         cache: ``True`` for `cache_dir`, a folder, or ``False`` to always train.
 
     Returns:
@@ -221,12 +246,17 @@ def trained(
         >>> t = explain.trained("sample", epochs=1)  # trains once, then loads in seconds
         >>> t.model.count_params(), t.test_accuracy > 0.85
         (407050, True)
+        >>> t.run.steps_per_epoch, [s.epoch for s in t.run.snapshots]  # what explain.train recorded, kept too
+        (188, [0, 1])
     """
     epochs, batch_size, seed = (
         checks.positive_int("epochs", epochs),
         checks.positive_int("batch_size", batch_size),
         checks.seed(seed),
     )
+    output = checks.model_output(output)
+    validation_split = checks.unit_interval("validation_split", validation_split)
+    record_every = checks.positive_int("record_every", record_every)
     if not isinstance(cache, (bool, str, os.PathLike)):
         raise ValueError(f"Expected cache to be True, False or a folder. Received: cache={cache!r}")
     ds = data if isinstance(data, Dataset) else load_mnist(data)
@@ -235,20 +265,31 @@ def trained(
         "hidden_units": hidden_units, "dropout_rate": dropout_rate, "activation": activation,
         "batch_size": batch_size, **cache_versions(),
     }  # fmt: skip
+    # Settings added later enter the key only when they differ from the tutorial's, so entries cached before
+    # they existed keep their keys (a warm cache stays warm).
+    extra = {"output": (output, "softmax"), "validation_split": (validation_split, 0.0),
+             "record_every": (record_every, 100)}  # fmt: skip
+    settings.update({name: value for name, (value, default) in extra.items() if value != default})
     key = settings_key(settings)
     folder = None if cache is False else (cache_dir() if cache is True else Path(cache).expanduser())
     if folder is not None:
         found = _load(folder, key)
         if found is not None:
             model, meta, path = found
-            return Trained(model, meta["history"], meta["test_loss"], meta["test_accuracy"], settings, key, True, path)
+            return Trained(
+                model, meta["history"], meta["test_loss"], meta["test_accuracy"], settings, key, True, path,
+                _run_of(meta),
+            )  # fmt: skip
 
-    model = seed_model(seed, hidden_units=hidden_units, dropout_rate=dropout_rate, activation=activation)
-    run = train(model, ds, epochs=epochs, batch_size=batch_size, seed=seed)
+    model = seed_model(seed, hidden_units=hidden_units, dropout_rate=dropout_rate, activation=activation, output=output)
+    run = train(
+        model, ds, epochs=epochs, batch_size=batch_size, seed=seed, validation_split=validation_split,
+        record_every=record_every,
+    )  # fmt: skip
     scores = model.evaluate(normalize(ds.x_test), ds.y_test, verbose=0, return_dict=True)
     meta = {
         **settings, "history": run.history, "test_loss": float(scores["loss"]),
-        "test_accuracy": float(scores["accuracy"]), "data_source": ds.source,
+        "test_accuracy": float(scores["accuracy"]), "data_source": ds.source, "run": run_to_dict(run),
     }  # fmt: skip
     path = None
     if folder is not None:
@@ -262,7 +303,7 @@ def trained(
                 f"to skip the cache.",
                 stacklevel=2,
             )
-    return Trained(model, run.history, meta["test_loss"], meta["test_accuracy"], settings, key, False, path)
+    return Trained(model, run.history, meta["test_loss"], meta["test_accuracy"], settings, key, False, path, run)
 
 
 def trained_model(data: Dataset | str = "auto", **kwargs: Any) -> Any:

@@ -92,7 +92,7 @@ class SoftmaxExplanation(Rendered):
             (
                 name + (" ←" if i == self.predicted else ""),
                 fmt.num(self.logits[i], 4), fmt.num(self.shifted[i], 4), fmt.num(self.exp[i], 4),
-                fmt.num(self.probabilities[i], 4), fmt.num(self.output[i], 4),
+                fmt.prob(self.probabilities[i]), fmt.prob(self.output[i]),
             )
             for i, name in enumerate(self.class_names)
         )  # fmt: skip
@@ -114,8 +114,8 @@ class SoftmaxExplanation(Rendered):
                     ("class", "logit z", "z - max z", "e^(z - max z)", "p (NumPy)", "p (Keras)"), rows, align="lrrrrr"
                 ),
                 f"Σ e^(z - max z) = {fmt.num(self.exp.sum(), 4)}; the probabilities sum to {self.total:.6f}. "
-                f"Predicted: {self.class_names[self.predicted]} with p = {self.probability:.4f} "
-                f"(next: {self.class_names[runner_up]}, p = {self.output[runner_up]:.4f}).",
+                f"Predicted: {self.class_names[self.predicted]} with p = {fmt.prob(self.probability)} "
+                f"(next: {self.class_names[runner_up]}, p = {fmt.prob(self.output[runner_up])}).",
                 f"NumPy matches Keras to {self.max_abs_diff:.1e} (largest absolute difference).",
             ),
         )
