@@ -145,8 +145,8 @@ def test_figures_command_writes_every_teaching_figure(tmp_path: Path) -> None:
     proc = _explain("figures", "--data", "sample", "--epochs", "1", "--out", str(tmp_path / "figs"), env=env)
     assert proc.returncode == 0, proc.stderr
     written = sorted(p.name for p in (tmp_path / "figs").iterdir())
-    assert len(written) == 14 and "confusion_matrix.png" in written and "dropout_mask.png" in written
-    assert "digit_steps.png" in written  # the steps of prepare_digit
+    assert len(written) == 15 and "confusion_matrix.png" in written and "dropout_mask.png" in written
+    assert "digit_steps.png" in written and "network.png" in written  # the steps of prepare_digit; the network
     for name in written:
         assert (tmp_path / "figs" / name).read_bytes()[:4] == b"\x89PNG"
         assert name in proc.stdout  # each file is listed with the call that makes it

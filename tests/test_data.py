@@ -736,6 +736,7 @@ def test_scaling_report(sample: explain.Dataset) -> None:
         line.split("  ")[0].strip(): line.split() for line in text.splitlines() if line.startswith(("before", "after"))
     }
     before, after = rows["before (x)"], rows["after (x / 255)"]
+    assert s.to_markdown().splitlines()[2].startswith("| array | dtype | min |")  # no empty header
     # columns: label words, dtype, min, max, mean, std
     b_dtype, b_min, b_max, b_mean, b_std = before[-5:]
     a_dtype, a_min, a_max, a_mean, a_std = after[-5:]

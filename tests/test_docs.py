@@ -173,7 +173,8 @@ def test_teaching_figures_page_shows_every_figure_with_its_call(built: Build) ->
     text = text_of(built.site / "figures.html")
     saved = re.findall(r"Saved as\s+(\w+\.png)", text)
     assert len(saved) == len(set(saved)) >= 13, saved
-    assert html.count('<figure class="explain-figure"><img src="data:image/png;base64,') == len(saved)
+    figures = re.findall(r'<figure class="explain-figure" id="[\w-]+"><a [^>]+><img src="data:image/png;base64,', html)
+    assert len(figures) == len(saved)
     for name in ("digit.png", "dropout_mask.png", "confusion_matrix.png", "unit_weights.png"):
         assert name in saved
     assert text.count("figures.") >= len(saved)  # the call under each figure
@@ -228,7 +229,9 @@ def test_a_failing_executed_block_fails_the_strict_build(tmp_path: Path) -> None
 # -- the shared setup snippet ------------------------------------------------------------------------------
 
 
-def test_setup_snippet_runs_and_its_helpers_print_what_pages_need(capsys: pytest.CaptureFixture[str]) -> None:
+def test_setup_snippet_runs_and_its_helpers_print_what_pages_need(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     ns = runpy.run_path(str(SNIPPETS / "setup.py"))
     capsys.readouterr()
     data = ns["data"]
@@ -238,12 +241,21 @@ def test_setup_snippet_runs_and_its_helpers_print_what_pages_need(capsys: pytest
 
     fig = Figure(figsize=(2, 1))
     fig.add_subplot().plot([0, 1], [1, 0])
-    ns["show"](fig, "a line", fmt="svg")
-    ns["show"](fig, "a line")
+    ns["show"](fig, "a line", fmt="svg", caption="A line drawn by the test, `no model`.")
+    ns["show"](fig, "a line", caption="The same line as a PNG.")
     out = capsys.readouterr().out
-    assert out.count('<figure class="explain-figure">') == 2
+    assert out.count('<figure class="explain-figure" id="figure-a-line') == 2  # unique ids on one page
+    assert 'id="figure-a-line"' in out and 'id="figure-a-line-2"' in out
     assert '<svg role="img" aria-label="a line"' in out and "<?xml" not in out
     assert 'src="data:image/png;base64,iVBOR' in out  # a PNG's first bytes, base64
+    assert "<figcaption>A line drawn by the test, <code>no model</code>." in out
+    with pytest.raises(TypeError, match="caption"):
+        ns["show"](fig, "a line")  # every figure says what it shows and from which run
+    with pytest.raises(ValueError, match="caption"):
+        ns["show"](fig, "a line", caption=" ")
+    assert "/" not in ns["data"].source or ns["data"].is_sample  # named, not a path of the build machine
+    monkeypatch.setenv("EXPLAIN_MNIST", "/build/machine/mnist.npz")  # a REPL transcript shows a reader's path
+    assert ns["public"]("from file /build/machine/mnist.npz") == "from file /path/to/mnist.npz"
 
     assert ns["provenance"]().startswith('??? info "Provenance"')  # collapsed, and no path in it
     assert data.source not in ns["provenance"]() or data.is_sample

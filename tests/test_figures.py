@@ -189,7 +189,7 @@ def test_flatten_strip_holds_the_vector_row_after_row():
     f = make_flatten()
     fig = figures.flatten_strip(f)
     assert isinstance(fig, Figure)
-    strips = [ax for ax in fig.axes[2:]]  # the image, its colour bar, then the pieces of strip
+    strips = [ax for ax in fig.axes[3:]]  # the image, the notes, the colour bar, then the pieces of strip
     assert len(strips) == 4
     pieces = [image_data(ax) for ax in strips]
     assert all(p.shape == (1, 196) for p in pieces)  # 7 image rows of 28 per piece
@@ -203,7 +203,7 @@ def test_flatten_strip_follows_pixels_to_their_position():
     f = make_flatten()
     fig = figures.flatten_strip(f)
     arrows = [a for a in fig.artists if isinstance(a, ConnectionPatch)]
-    notes = [t.get_text() for t in fig.axes[0].texts]
+    notes = [t.get_text() for t in fig.axes[1].texts]  # beside the image
     assert len(arrows) == len(notes) == 2
     for note in notes:  # "pixel (6, 11) → position 28·6 + 11 = 179"
         pixel, position = note.removeprefix("pixel ").split(" → position ")
@@ -214,7 +214,7 @@ def test_flatten_strip_follows_pixels_to_their_position():
 
 def test_flatten_strip_blank_image_and_mismatch():
     blank = make_flatten(np.zeros((28, 28), np.float32))
-    notes = [t.get_text() for t in figures.flatten_strip(blank).axes[0].texts]
+    notes = [t.get_text() for t in figures.flatten_strip(blank).axes[1].texts]
     assert notes == ["pixel (0, 0) → position 28·0 + 0 = 0", "pixel (27, 27) → position 28·27 + 27 = 783"]
     bad = SimpleNamespace(layer="f", input=np.zeros((28, 28)), output=np.zeros(700), index_map=np.zeros((28, 28), int))
     with pytest.raises(ValueError, match="784"):
@@ -321,7 +321,7 @@ def test_softmax_bars_heights_are_the_numbers():
     ax_z, ax_p = fig.axes
     np.testing.assert_allclose(heights(ax_z), s.logits)
     np.testing.assert_allclose(heights(ax_p), s.output)  # Keras's probabilities
-    assert ax_p.get_ylim() == (0, 1.08)  # a fixed scale: near-uniform guesses look unsure
+    assert ax_p.get_ylim() == (0, 1.12)  # a fixed scale (room for the labels): near-uniform guesses look unsure
     colors = [p.get_facecolor() for p in ax_p.patches]
     assert colors.count(colors[s.predicted]) == 1  # only the predicted class stands out
     assert [t.get_text() for t in ax_p.get_xticklabels()] == list(s.class_names)
@@ -338,6 +338,15 @@ def test_softmax_bars_class_names():
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == list(FASHION_CLASSES)
 
 
+def test_softmax_bars_share_a_logit_range_to_compare():
+    small, large = make_softmax(np.linspace(-0.2, 0.3, 10)), make_softmax(np.linspace(-9.0, 12.0, 10))
+    a, b = (figures.softmax_bars(s, logit_range=(-10.0, 13.0)) for s in (small, large))
+    assert a.axes[0].get_ylim() == b.axes[0].get_ylim() == (-10.0, 13.0)
+    assert figures.softmax_bars(small).axes[0].get_ylim()[1] < 1.0  # by default the axis fits the logits
+    with pytest.raises(ValueError, match="logit_range"):
+        figures.softmax_bars(small, logit_range=(1.0, -1.0))
+
+
 # -- training curves ---------------------------------------------------------------------------------
 
 
@@ -350,7 +359,8 @@ def test_training_curves_draw_the_history():
         assert train.get_xdata().tolist() == [1, 2, 3, 4, 5]  # epochs from 1
         assert train.get_ydata().tolist() == HISTORY[metric]
         assert val.get_ydata().tolist() == HISTORY[f"val_{metric}"]
-        assert ax.get_ylabel() == metric and ax.get_xlabel() == "epoch"
+        assert ax.get_ylabel() == metric
+    assert ax_acc.get_xlabel() == "epoch"  # one epoch axis, under both panels
     assert "loss 0.0750" in fig.get_suptitle() and "97.70%" in fig.get_suptitle()
 
 
@@ -456,7 +466,7 @@ def test_figures_from_the_real_model(model, image, sample, tmp_path: Path):
     assert isinstance(figures.pixel_values(raw), Figure)
 
     f = explain.flatten(model, image)
-    strips = figures.flatten_strip(f).axes[2:]
+    strips = figures.flatten_strip(f).axes[3:]
     np.testing.assert_array_equal(np.ma.concatenate([image_data(ax) for ax in strips], axis=1).ravel(), f.output)
 
     d = explain.dense(model, image)
@@ -483,3 +493,59 @@ def test_same_seed_same_dropout_png(model, image, tmp_path: Path):
     b = figures.save(figures.dropout_mask(explain.dropout(model, image, seed=3, draws=10)), tmp_path / "b.png")
     c = figures.save(figures.dropout_mask(explain.dropout(model, image, seed=4, draws=10)), tmp_path / "c.png")
     assert a.read_bytes() == b.read_bytes() != c.read_bytes()
+
+
+# -- the network diagram ---------------------------------------------------------------------------------
+
+
+def test_network_diagram_from_the_real_trace(model, image):
+    t = explain.trace(model, image)
+    fig = figures.network_diagram(t, rates={"dropout": model.get_layer("dropout").rate})
+    assert isinstance(fig, Figure)
+    labels = [text.get_text() for text in fig.axes[0].texts[: len(t)]]  # one label under each column, in order
+    assert labels == [
+        "input\n(28, 28)\n0 params",
+        "Flatten\n(784,)\n0 params",
+        "Dense, relu\n(512,)\n401,920 params\n= 784·512 + 512",
+        "Dropout 0.2\n(512,)\n0 params",
+        "Dense, softmax\n(10,)\n5,130 params\n= 512·10 + 10",
+    ]
+    for step, label in zip(t, labels):  # the numbers drawn are the trace's numbers
+        assert explain._core.formatting.shape(step.output_shape) in label
+        assert f"{step.params:,} params" in label
+    assert fig.get_suptitle() == f"(28, 28) → 784 → 512 → 10: {model.count_params():,} parameters"
+    notes = [text.get_text() for text in fig.axes[0].texts[len(t) :]]
+    assert "784 units" in notes and notes.count("512 units") == 2
+    assert [n for n in notes if n.isdigit()] == [str(i) for i in range(10)]  # the ten output units, by class
+
+
+def test_network_diagram_other_layers_and_bad_input():
+    from types import SimpleNamespace as L
+
+    small = [L(name="x", kind="InputLayer", output_shape=(4,), params=0),
+             L(name="d", kind="Dense", output_shape=(3,), params=15, activation="linear")]  # fmt: skip
+    fig = figures.network_diagram(small, title="a tiny net")
+    assert fig.get_suptitle() == "a tiny net"
+    assert fig.axes[0].texts[1].get_text() == "Dense\n(3,)\n15 params\n= 4·3 + 3"  # no "linear": it does nothing
+    odd = [L(name="x", kind="InputLayer", output_shape=(4,), params=0),
+           L(name="d", kind="Dense", output_shape=(3,), params=12)]  # fmt: skip
+    assert "=" not in figures.network_diagram(odd).axes[0].texts[1].get_text()  # no formula that does not add up
+    with pytest.raises(ValueError, match="at least one layer"):
+        figures.network_diagram([])
+    with pytest.raises(ValueError, match="at most 7 layers"):
+        figures.network_diagram(small * 4)
+    with pytest.raises(ValueError, match="without params"):
+        figures.network_diagram([L(name="x", kind="Dense", output_shape=(3,))])
+
+
+# -- saying which run a figure shows -------------------------------------------------------------------------
+
+
+def test_with_note_adds_the_run_under_the_title():
+    fig = figures.softmax_bars(make_softmax())
+    title = fig.get_suptitle()
+    assert figures.with_note(fig, "untrained model, seed 0") is fig
+    assert fig.get_suptitle() == f"{title}\n(untrained model, seed 0)"
+    assert fig._suptitle.get_fontsize() >= 11
+    with pytest.raises(ValueError, match="note"):
+        figures.with_note(fig, " ")

@@ -228,13 +228,13 @@ def test_mistakes_gallery_tiles_are_the_images_with_their_titles():
         assert ax.images[0].get_cmap().name.startswith("gray")
         assert ax.images[0].get_clim() == (0, 255)  # MNIST's scale, shared by every tile
     assert [ax.get_title() for ax in fig.axes] == [
-        "true 4 → 9 (p=0.99)",
-        "true 7 → 2 (p=0.51)",
-        "true 3 → 5 (p=0.73)",
-        "true 9 → 4 (p=0.9996)",  # not "1.00": the model was not certain
-        "true 5 → 3 (p=0.20)",
+        "4 → 9\np=0.99",
+        "7 → 2\np=0.51",
+        "3 → 5\np=0.73",
+        "9 → 4\np=0.9996",  # not "1.00": the model was not certain
+        "5 → 3\np=0.20",
     ]
-    assert fig.get_suptitle().startswith("5 misclassified images:")
+    assert fig.get_suptitle().startswith("5 misclassified images: true class → predicted class")
 
 
 def test_mistakes_gallery_rows_when_n_is_not_a_multiple_of_columns():
@@ -255,20 +255,16 @@ def test_mistakes_gallery_scaled_images_channel_axis_and_full_probabilities():
     fig = ft.mistakes_gallery(imgs[..., None], [4, 7, 3, 6], pred, probs)  # (n, 28, 28, 1), (n, 10)
     np.testing.assert_array_equal(image_data(fig.axes[1]), imgs[1])
     assert fig.axes[0].images[0].get_clim() == (0, 1)
-    assert [ax.get_title() for ax in fig.axes] == [
-        "true 4 → 9 (p=0.82)",
-        "true 7 → 1 (p=0.60)",
-        "true 3 → 5 (p=0.55)",
-        "true 6 → 0 (p=0.90)",
-    ]
+    assert [ax.get_title() for ax in fig.axes] == ["4 → 9\np=0.82", "7 → 1\np=0.60", "3 → 5\np=0.55", "6 → 0\np=0.90"]
 
 
 def test_mistakes_gallery_class_names():
     fig = ft.mistakes_gallery(digits(2), [9, 6], [7, 0], [0.97, 0.61], FASHION_CLASSES)
-    assert [ax.get_title() for ax in fig.axes] == [
-        "true Ankle boot →\nSneaker (p=0.97)",
-        "true Shirt →\nT-shirt/top (p=0.61)",
-    ]
+    assert [ax.get_title() for ax in fig.axes] == ["Ankle boot\n→ Sneaker\np=0.97", "Shirt\n→ T-shirt/top\np=0.61"]
+    # long names need wide tiles: fewer to a row, never wider than a page
+    many = ft.mistakes_gallery(digits(16), [9] * 16, [7] * 16, [0.97] * 16, FASHION_CLASSES)
+    assert many.axes[0].get_gridspec().get_geometry() == (3, 6)  # not 8 to a row, and 6, 6, 4 rather than 7, 7, 2
+    assert many.get_figwidth() <= 7.5
 
 
 def test_mistakes_gallery_without_images_says_so():
@@ -444,16 +440,21 @@ def test_activation_histograms_rejects_bad_shapes(epochs, counts, edges, zero_sh
 # -- accuracy per class ---------------------------------------------------------------------------------
 
 
-def test_per_class_accuracy_bars_are_the_numbers():
+def test_per_class_accuracy_dots_are_the_numbers_on_an_axis_zoomed_to_them():
     fig = ft.per_class_accuracy(read_only(PER_CLASS))
     assert isinstance(fig, Figure)
     (ax,) = fig.axes
-    np.testing.assert_allclose([p.get_height() for p in ax.patches], PER_CLASS)
+    dots = ax.collections[0]
+    np.testing.assert_allclose(dots.get_offsets(), np.column_stack([np.arange(10), PER_CLASS]))
     assert [t.get_text() for t in ax.texts] == [f"{100 * v:.1f}%" for v in PER_CLASS]
     (mean_line,) = ax.lines
     assert mean_line.get_ydata()[0] == pytest.approx(PER_CLASS.mean())
-    assert ax.get_ylim() == (0, 1.1)  # bars from 0: lengths compare honestly
-    colors = [p.get_facecolor() for p in ax.patches]
+    bottom, top = ax.get_ylim()
+    assert 0 < bottom < PER_CLASS.min() and PER_CLASS.max() < top  # zoomed to the data: 96 % and 99.6 % differ
+    assert top - bottom < 2 * (PER_CLASS.max() - PER_CLASS.min())
+    assert ax.get_ylabel() == f"accuracy (axis from {100 * bottom:.0f}%, not 0)"  # the zoom is said
+    assert max(ax.get_yticks()) <= 1.0  # no tick above 100 %
+    colors = [tuple(c) for c in dots.get_facecolors()]
     low = int(np.argmin(PER_CLASS))
     assert low == 7 and colors.count(colors[low]) == 1  # only the weakest class stands out
     assert ax.get_title() == (
@@ -566,7 +567,7 @@ def test_figures_from_the_real_model(model, sample):
     fig = ft.mistakes_gallery(sample.x_test[:500][wrong], y[wrong], pred[wrong], probs[wrong])
     assert len(fig.axes) == len(wrong)
     np.testing.assert_array_equal(image_data(fig.axes[0]), sample.x_test[wrong[0]])
-    assert fig.axes[0].get_title().startswith(f"true {y[wrong[0]]} → {pred[wrong[0]]} (p=")
+    assert fig.axes[0].get_title().startswith(f"{y[wrong[0]]} → {pred[wrong[0]]}\np=")
 
     w = model.get_layer("dense").get_weights()[0]  # (784, 512)
     fig = ft.unit_weights(w)
@@ -576,7 +577,7 @@ def test_figures_from_the_real_model(model, sample):
     with np.errstate(invalid="ignore"):
         acc = np.diag(m) / m.sum(axis=1)
     fig = ft.per_class_accuracy(np.nan_to_num(acc))
-    np.testing.assert_allclose([p.get_height() for p in fig.axes[0].patches], np.nan_to_num(acc))
+    np.testing.assert_allclose(fig.axes[0].collections[0].get_offsets()[:, 1], np.nan_to_num(acc))
 
 
 # -- examples of each class ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import contextlib
 import html
 import io
 import logging
+import os
 import re
 import sys
 import types
@@ -24,6 +25,7 @@ import numpy as np  # noqa: F401 - the pages use np
 import explain
 from explain._core import formatting as fmt
 from explain._core.tf import versions
+from explain.data.sources import MNIST_ENV
 
 logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notices in the build log
 
@@ -108,6 +110,9 @@ def public(text):
         if ds.origin in _PLAIN_ORIGINS and ds.source:
             name = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}.get(ds.name, ds.name)
             text = text.replace(ds.source, f"{name} from {_PLAIN_ORIGINS[ds.origin]}")
+    mnist = os.environ.get(MNIST_ENV)
+    if mnist:  # a path the package prints in a message: the placeholder a reader would type
+        text = text.replace(str(Path(mnist).resolve()), "/path/to/mnist.npz").replace(mnist, "/path/to/mnist.npz")
     text = text.replace(str(Path.home()), "~")  # Keras's cache, named in explain's notices: ~/.keras/datasets
     # describe() ends with the data's fingerprint: a hash, kept for the provenance box
     return re.sub(r"\s*Fingerprint [0-9a-f]{16}\.", "", text)
@@ -279,6 +284,20 @@ def first_trace():
     return _once("trace:x_test[0]", lambda: explain.trace(model, explain.normalize(x_test[0])))
 
 
+def untrained_run():
+    """The untrained model, in a caption."""
+    return f"the untrained model (random initial weights, `explain.seed_model(seed={SEED})`)"
+
+
+def trained_run(trained, ds=None):
+    """A trained model in a caption: epochs, data, seed and its test accuracy."""
+    s = trained.settings
+    return (
+        f"the model trained {s['epochs']} epoch{'s' * (s['epochs'] != 1)} on {data_name(ds)}, seed {s['seed']} "
+        f"(test accuracy {trained.test_accuracy:.4f})"
+    )
+
+
 # -- numbers ---------------------------------------------------------------------------------------------
 
 
@@ -308,6 +327,16 @@ def prob(p):
     return fmt.prob(p)
 
 
+_figure_ids = {}  # this page's figure ids (this file runs again at every page)
+
+
+def _figure_id(alt):
+    """A stable, unique id for a figure on its page, from its alt text: "figure-keras-s-dropout-mask"."""
+    slug = "figure-" + (re.sub(r"[^a-z0-9]+", "-", alt.lower()).strip("-")[:48].strip("-") or "figure")
+    _figure_ids[slug] = _figure_ids.get(slug, 0) + 1
+    return slug if _figure_ids[slug] == 1 else f"{slug}-{_figure_ids[slug]}"
+
+
 def _figure_html(fig, alt, fmt):
     buf = io.BytesIO()
     # A fixed, per-figure salt keeps SVG ids stable between builds and distinct between figures.
@@ -323,10 +352,30 @@ def _figure_html(fig, alt, fmt):
     return f'<img src="data:image/png;base64,{data64}" alt="{html.escape(alt)}" width="{width}">'
 
 
-def show(fig, alt, *, fmt="png", caption=None):
-    """Print a matplotlib figure as HTML: PNG data for images, inline SVG for charts (``fmt="svg"``)."""
-    caption_html = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    print(f'<figure class="explain-figure">{_figure_html(fig, alt, fmt)}{caption_html}</figure>')
+def show(fig, alt, *, caption, fmt="png"):
+    """Print a matplotlib figure as HTML: a captioned ``<figure>`` whose image links to itself at full size.
+
+    ``alt`` names the picture for screen readers; ``caption`` is shown under it and says what the figure
+    shows and from which run: trained or untrained (`untrained_run`, `trained_run`), on which data
+    (`data_name`). PNG data for images, inline SVG for charts (``fmt="svg"``). The link's target is made
+    by docs/javascripts/explain.js (a blob: URL of the same image: browsers do not open data: URLs).
+    """
+    if not caption or not caption.strip():
+        raise ValueError(f"show() needs a caption: what the figure shows, from which run. Received none for {alt!r}.")
+    fid = _figure_id(alt)
+    print(
+        f'<figure class="explain-figure" id="{fid}">'
+        f'<a href="#{fid}" data-enlarge="1" title="Open the figure full size">{_figure_html(fig, alt, fmt)}'
+        '<span class="explain-sr-only"> (opens the figure full size)</span></a>'
+        f"<figcaption>{caption_html(caption)} "
+        '<span class="explain-figure__hint">Click or tap the figure to enlarge it.</span></figcaption></figure>'
+    )
+
+
+def caption_html(text):
+    """A caption's Markdown-ish text as HTML: `code` becomes <code>, the rest is escaped."""
+    parts = re.split(r"`([^`]+)`", text)
+    return "".join(f"<code>{html.escape(p)}</code>" if i % 2 else html.escape(p) for i, p in enumerate(parts))
 
 
 def sample_note():

@@ -57,11 +57,21 @@ class Table:
         layer   params
         ------ -------
         dense  401,920
+        >>> Table(("", "params"), ())
+        Traceback (most recent call last):
+        ValueError: Expected a name for every column of a table. Received: columns=('', 'params').
     """
 
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     align: str = ""
+
+    def __post_init__(self) -> None:
+        # An empty header is read out as nothing by a screen reader, and a stacked table on a phone shows
+        # each value under its column's name: every column has one.
+        blank = [i for i, c in enumerate(self.columns) if not str(c).strip()]
+        if blank:
+            raise ValueError(f"Expected a name for every column of a table. Received: columns={self.columns!r}.")
 
     def aligns(self) -> str:
         """One letter per column: ``"l"`` or ``"r"``."""

@@ -1,6 +1,6 @@
 """Teaching figures in one go: every figure explain draws, each with the call that makes it.
 
-For slides: the digit and its pixels, each layer's explanation for that digit
+For slides: the digit and its pixels, the network, each layer's explanation for that digit
 (untrained and trained), the training curves, the confusion matrix, the most
 confident mistakes, per-class accuracy, what first-layer units look for, and
 the digit drawn dark on white prepared as MNIST prepared its digits.
@@ -31,6 +31,7 @@ from explain.forward.dense import dense
 from explain.forward.dropout import dropout
 from explain.forward.flatten import flatten
 from explain.forward.softmax import softmax
+from explain.forward.trace import trace
 from explain.model import seed_model
 
 
@@ -43,7 +44,10 @@ class TeachingFigure:
         title: what it shows, in a few words.
         call: the Python call that draws it, as a reader would type it.
         page: the docs page that explains it (``"dropout.md"``).
-        draw: draws the figure and returns a matplotlib ``Figure`` (a new one at each call).
+        run: which run it shows, as written under the figure's title: the untrained or
+            the trained model, which data (``"untrained model (seed 0), x_test[0] of the full MNIST"``).
+        draw: draws the figure, with ``run`` under its title, and returns a matplotlib
+            ``Figure`` (a new one at each call).
 
     Examples:
         >>> import explain
@@ -58,6 +62,7 @@ class TeachingFigure:
     title: str
     call: str
     page: str
+    run: str
     draw: Callable[[], Any] = field(repr=False, compare=False)
 
 
@@ -89,10 +94,12 @@ def teaching_figures(
     Examples:
         >>> import explain
         >>> figs = explain.teaching_figures("sample", epochs=1)
-        >>> [f.name for f in figs][:3]
-        ['digit.png', 'pixel_values.png', 'flatten.png']
-        >>> figs[5].call
+        >>> [f.name for f in figs][:4]
+        ['digit.png', 'pixel_values.png', 'network.png', 'flatten.png']
+        >>> figs[6].call
         'figures.dropout_mask(explain.dropout(model, image, seed=0))'
+        >>> figs[6].run
+        'untrained model (seed 0); x_test[0] of the shipped sample'
     """
     return _figures(_dataset(data), epochs, seed, index)[0]
 
@@ -109,50 +116,66 @@ def _figures(ds: Dataset, epochs: int, seed: int, index: int) -> tuple[list[Teac
     worst = ev.mistakes[:16]
     names = ds.class_names
 
+    where = "the shipped sample" if ds.is_sample else ("the full Fashion-MNIST" if ds.name == "fashion_mnist"
+                                                           else "the full MNIST")  # fmt: skip
+    digit_of = f"x_test[{index}] of {where}"
+    before = f"untrained model (seed {seed}); {digit_of}"
+    after = f"trained {epochs} epoch{'s' * (epochs != 1)} on {where} (seed {seed})"
+
+    def job(name: str, title: str, call: str, page: str, run: str, draw: Callable[[], Any]) -> TeachingFigure:
+        return TeachingFigure(name, title, call, page, run, lambda: figures.with_note(draw(), run))
+
     figs = [
-        TeachingFigure("digit.png", "one test digit, with a colour bar",
-                       f"figures.digit(x_test[{index}], label={label})", "data.md",
-                       lambda: figures.digit(raw, label=label)),
-        TeachingFigure("pixel_values.png", "the same pixels before and after x / 255",
-                       f"figures.pixel_values(x_test[{index}])", "scaling.md",
-                       lambda: figures.pixel_values(raw)),
-        TeachingFigure("flatten.png", "Flatten: the image laid out as a vector, row after row",
-                       "figures.flatten_strip(explain.flatten(model, image))", "flatten.md",
-                       lambda: figures.flatten_strip(flatten(untrained, image))),
-        TeachingFigure("dense_untrained.png", "Dense: z = x·W + b and relu(z), untrained",
-                       "figures.dense_histograms(explain.dense(model, image))", "dense.md",
-                       lambda: figures.dense_histograms(dense(untrained, image))),
-        TeachingFigure("dense_trained.png", "Dense: z = x·W + b and relu(z), trained",
-                       "figures.dense_histograms(explain.dense(trained_model, image))", "dense.md",
-                       lambda: figures.dense_histograms(dense(t.model, image))),
-        TeachingFigure("dropout_mask.png", "Dropout: Keras's real mask in training mode",
-                       f"figures.dropout_mask(explain.dropout(model, image, seed={seed}))", "dropout.md",
-                       lambda: figures.dropout_mask(dropout(untrained, image, seed=seed))),
-        TeachingFigure("softmax_untrained.png", "softmax: logits and probabilities, untrained",
-                       "figures.softmax_bars(explain.softmax(model, image))", "softmax.md",
-                       lambda: figures.softmax_bars(softmax(untrained, image, class_names=names))),
-        TeachingFigure("softmax_trained.png", "softmax: logits and probabilities, trained",
-                       "figures.softmax_bars(explain.softmax(trained_model, image))", "softmax.md",
-                       lambda: figures.softmax_bars(softmax(t.model, image, class_names=names))),
-        TeachingFigure("training_curves.png", "loss and accuracy per epoch, as fit recorded them",
-                       f"figures.training_curves(explain.trained(data, epochs={epochs}).history)", "fit.md",
-                       lambda: figures.training_curves(t.history)),
-        TeachingFigure("confusion_matrix.png", "which class the model predicts for each true class",
-                       "figures.confusion_matrix(explain.evaluate(trained_model, data).matrix)", "evaluate.md",
-                       lambda: figures.confusion_matrix(ev.matrix, names)),
-        TeachingFigure("mistakes.png", "the 16 most confident mistakes on the test split",
-                       "figures.mistakes_gallery(...)  # the 16 most confident mistakes", "evaluate.md",
-                       lambda: figures.mistakes_gallery(
-                           ds.x_test[worst], ev.labels[worst], ev.predicted[worst], ev.confidence[worst], names)),
-        TeachingFigure("per_class_accuracy.png", "test accuracy class by class",
-                       "figures.per_class_accuracy(evaluation.per_class_accuracy)", "evaluate.md",
-                       lambda: figures.per_class_accuracy(ev.per_class_accuracy, names)),
-        TeachingFigure("unit_weights.png", "what first-layer units look for: their 784 weights as 28 × 28 images",
-                       "figures.unit_weights(trained_model.get_layer('dense').get_weights()[0])", "dense.md",
-                       lambda: figures.unit_weights(t.model.get_layer("dense").get_weights()[0])),
-        TeachingFigure("digit_steps.png", "the digit drawn dark on white, made into what MNIST made, step by step",
-                       f"figures.digit_steps(explain.prepare_digit(255 - x_test[{index}]))", "draw.md",
-                       lambda: figures.digit_steps(prepare_digit(255 - raw))),
+        job("digit.png", "one test digit, with a colour bar",
+            f"figures.digit(x_test[{index}], label={label})", "data.md", digit_of,
+            lambda: figures.digit(raw, label=label)),
+        job("pixel_values.png", "the same pixels before and after x / 255",
+            f"figures.pixel_values(x_test[{index}])", "scaling.md", digit_of,
+            lambda: figures.pixel_values(raw)),
+        job("network.png", "the network: 784 → 512 → 10, with shapes and parameters",
+            "figures.network_diagram(explain.trace(model, image), rates={'dropout': 0.2})", "model.md",
+            f"read from a forward pass of the untrained model (seed {seed})",
+            lambda: figures.network_diagram(trace(untrained, image),
+                                            rates={"dropout": untrained.get_layer("dropout").rate})),
+        job("flatten.png", "Flatten: the image laid out as a vector, row after row",
+            "figures.flatten_strip(explain.flatten(model, image))", "flatten.md", digit_of,
+            lambda: figures.flatten_strip(flatten(untrained, image))),
+        job("dense_untrained.png", "Dense: z = x·W + b and relu(z), untrained",
+            "figures.dense_histograms(explain.dense(model, image))", "dense.md", before,
+            lambda: figures.dense_histograms(dense(untrained, image))),
+        job("dense_trained.png", "Dense: z = x·W + b and relu(z), trained",
+            "figures.dense_histograms(explain.dense(trained_model, image))", "dense.md", f"{after}; {digit_of}",
+            lambda: figures.dense_histograms(dense(t.model, image))),
+        job("dropout_mask.png", "Dropout: Keras's real mask in training mode",
+            f"figures.dropout_mask(explain.dropout(model, image, seed={seed}))", "dropout.md", before,
+            lambda: figures.dropout_mask(dropout(untrained, image, seed=seed))),
+        job("softmax_untrained.png", "softmax: logits and probabilities, untrained",
+            "figures.softmax_bars(explain.softmax(model, image))", "softmax.md", before,
+            lambda: figures.softmax_bars(softmax(untrained, image, class_names=names))),
+        job("softmax_trained.png", "softmax: logits and probabilities, trained",
+            "figures.softmax_bars(explain.softmax(trained_model, image))", "softmax.md", f"{after}; {digit_of}",
+            lambda: figures.softmax_bars(softmax(t.model, image, class_names=names))),
+        job("training_curves.png", "loss and accuracy per epoch, as fit recorded them",
+            f"figures.training_curves(explain.trained(data, epochs={epochs}).history)", "fit.md", after,
+            lambda: figures.training_curves(t.history)),
+        job("confusion_matrix.png", "which class the model predicts for each true class",
+            "figures.confusion_matrix(explain.evaluate(trained_model, data).matrix)", "evaluate.md",
+            f"{after}; its test images",
+            lambda: figures.confusion_matrix(ev.matrix, names)),
+        job("mistakes.png", "the 16 most confident mistakes on the test split",
+            "figures.mistakes_gallery(...)  # the 16 most confident mistakes", "evaluate.md", after,
+            lambda: figures.mistakes_gallery(
+                ds.x_test[worst], ev.labels[worst], ev.predicted[worst], ev.confidence[worst], names)),
+        job("per_class_accuracy.png", "test accuracy class by class",
+            "figures.per_class_accuracy(evaluation.per_class_accuracy)", "evaluate.md", after,
+            lambda: figures.per_class_accuracy(ev.per_class_accuracy, names)),
+        job("unit_weights.png", "what first-layer units look for: their 784 weights as 28 × 28 images",
+            "figures.unit_weights(trained_model.get_layer('dense').get_weights()[0])", "dense.md", after,
+            lambda: figures.unit_weights(t.model.get_layer("dense").get_weights()[0])),
+        job("digit_steps.png", "the digit drawn dark on white, made into what MNIST made, step by step",
+            f"figures.digit_steps(explain.prepare_digit(255 - x_test[{index}]))", "draw.md",
+            f"{digit_of}, drawn dark on white (255 - x)",
+            lambda: figures.digit_steps(prepare_digit(255 - raw))),
     ]  # fmt: skip
     return figs, t
 
@@ -188,7 +211,7 @@ def write_figures(
         >>> import explain, tempfile
         >>> paths = explain.write_figures(tempfile.mkdtemp(), data="sample", epochs=1, echo=lambda s: None)
         >>> [p.name for p in paths][:3]
-        ['digit.png', 'pixel_values.png', 'flatten.png']
+        ['digit.png', 'pixel_values.png', 'network.png']
     """
     epochs, seed = checks.positive_int("epochs", epochs), checks.seed(seed)
     checks.index("index", index, None)

@@ -149,8 +149,8 @@ def _tour(
     files = output.written
     summary: dict[str, Any] = {"seed": seed, "epochs": epochs, "index": index}
 
-    def save(fig: Any, name: str) -> None:
-        output.save_figure(fig, name)
+    def save(fig: Any, name: str, run: str) -> None:
+        output.save_figure(figures.with_note(fig, run), name)  # the run under the title, for slides
 
     # 1. Load ---------------------------------------------------------------------------
     w.section("Load the data", "(x_train, y_train), (x_test, y_test) = mnist.load_data()")
@@ -181,14 +181,19 @@ def _tour(
         f"x_test[{index}] is a {fmt.shape(raw.shape)} array; its label is {label}. "
         f"{int((raw > 0).sum())} of its 784 pixels are not black; the brightest is {int(raw.max())}."
     )
-    save(figures.digit(raw, label=label), "01_digit.png")
+    kind = "Fashion-MNIST" if ds.name == "fashion_mnist" else "MNIST"
+    where = "the shipped sample" if ds.is_sample else f"{kind} ({fmt.count(len(ds.y_train))} training images)"
+    digit_of = f"x_test[{index}] of {where}"
+    untrained_run = f"untrained model (seed {seed}); {digit_of}"
+    trained_run = f"trained {epochs} epoch{'s' * (epochs != 1)} on {where} (seed {seed})"
+    save(figures.digit(raw, label=label), "01_digit.png", digit_of)
 
     # 3. Normalize ----------------------------------------------------------------------
     w.section("Scale the pixels to [0, 1]", "x_train, x_test = x_train / 255.0, x_test / 255.0")
     w.block(scaling(ds.x_train))
     x_train, x_test = normalize(ds.x_train), normalize(ds.x_test)
     image = x_test[index]
-    save(figures.pixel_values(raw), "02_pixel_values.png")
+    save(figures.pixel_values(raw), "02_pixel_values.png", digit_of)
 
     # 4. Build --------------------------------------------------------------------------
     w.section(
@@ -237,10 +242,10 @@ def _tour(
         f"Softmax: before training the ten probabilities are all near 1/10 (from {s0.output.min():.3f} to "
         f"{s0.output.max():.3f}); they sum to {s0.total:.4f}. The guess, {s0.predicted}, means nothing yet."
     )
-    save(figures.flatten_strip(f), "03_flatten.png")
-    save(figures.dense_histograms(d), "04_dense.png")
-    save(figures.dropout_mask(dr), "05_dropout_mask.png")
-    save(figures.softmax_bars(s0), "06_softmax_untrained.png")
+    save(figures.flatten_strip(f), "03_flatten.png", digit_of)
+    save(figures.dense_histograms(d), "04_dense.png", untrained_run)
+    save(figures.dropout_mask(dr), "05_dropout_mask.png", untrained_run)
+    save(figures.softmax_bars(s0), "06_softmax_untrained.png", untrained_run)
     summary["trace_untrained"] = {
         "label": label, "predicted": s0.predicted, "probability": s0.probability,
         "dense_active_units": d.active, "dense_max_abs_diff": d.max_abs_diff,
@@ -297,7 +302,7 @@ def _tour(
         "Each accuracy printed during fit is a running average over that epoch's batches, measured "
         "with Dropout active while the weights were still changing."
     )
-    save(figures.training_curves(hist), "07_training_curves.png")
+    save(figures.training_curves(hist), "07_training_curves.png", trained_run)
     summary["fit"] = {"steps_per_epoch": steps, "batch_size": BATCH_SIZE, "history": hist}
 
     # 8. Evaluate -----------------------------------------------------------------------
@@ -321,8 +326,8 @@ def _tour(
         f"x_test[{index}] (a {label}) now gets class {s1.predicted} with probability {s1.probability:.3f}"
         + (" — correct." if s1.predicted == label else f" — wrong; the true class gets {s1.output[label]:.3f}.")
     )
-    save(figures.softmax_bars(s1), "08_softmax_trained.png")
-    save(figures.confusion_matrix(ev.matrix, ds.class_names), "09_confusion_matrix.png")
+    save(figures.softmax_bars(s1), "08_softmax_trained.png", f"{trained_run}; {digit_of}")
+    save(figures.confusion_matrix(ev.matrix, ds.class_names), "09_confusion_matrix.png", trained_run)
     worst = ev.mistakes[:16]
     if len(worst):
         save(
@@ -330,6 +335,7 @@ def _tour(
                 ds.x_test[worst], ev.labels[worst], ev.predicted[worst], ev.confidence[worst], ds.class_names
             ),
             "10_mistakes.png",
+            trained_run,
         )
     summary["evaluate"] = {
         "loss": ev.loss, "accuracy": ev.accuracy, "misclassified": len(ev.mistakes),

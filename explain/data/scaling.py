@@ -88,7 +88,7 @@ class Scaling(Rendered):
             return (str(a.dtype), exact(a.min()), exact(a.max()), fmt.num(a.mean()), fmt.num(a.std()))
 
         table = Table(
-            ("", "dtype", "min", "max", "mean", "std"),
+            ("array", "dtype", "min", "max", "mean", "std"),
             (("before (x)", *stats(self.before)), ("after (x / 255)", *stats(self.after))),
             align="llrrrr",
         )

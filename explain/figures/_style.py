@@ -6,10 +6,12 @@ colour or a rule changes in one place.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec
 
+import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -17,21 +19,55 @@ from matplotlib.figure import Figure
 from explain._core import formatting as fmt
 from explain._core.constants import CONFIDENT
 
+P = ParamSpec("P")
+
+#: The widest a figure is drawn, in inches. The docs' text column is 748 CSS px wide at a 1280 px window,
+#: 7.8 in at 96 CSS px per inch: a figure no wider than this is shown at its own size there, so a
+#: point in the figure is a point on the page (and on a slide, the figure fills the width legibly).
+MAX_WIDTH = 7.5
+#: The smallest text in any figure, in points at the figure's own size (the docs' body text is 12 pt).
+MIN_FONT = 11
+#: Matplotlib settings every figure is drawn with (`styled`): every text at least `MIN_FONT`.
+RC = {
+    "font.size": MIN_FONT,
+    "axes.titlesize": 12,
+    "axes.labelsize": MIN_FONT,
+    "xtick.labelsize": MIN_FONT,
+    "ytick.labelsize": MIN_FONT,
+    "legend.fontsize": MIN_FONT,
+    "legend.title_fontsize": MIN_FONT,
+    "figure.titlesize": 13,
+    "figure.labelsize": MIN_FONT,
+    "text.color": "black",  # black on white: 21:1
+    "axes.labelcolor": "black",
+    "xtick.color": "black",
+    "ytick.color": "black",
+    "axes.edgecolor": "#333333",
+    "svg.fonttype": "path",  # SVG text as shapes: the same look wherever the figure is opened
+}
+
+# Okabe & Ito's palette for colour-blind readers (https://jfly.uni-koeln.de/color/): blue and
+# vermillion stay apart for every kind of colour blindness, and both are at least 3:1 on white.
+BLUE, VERMILLION, SKY_BLUE, ORANGE = "#0072B2", "#D55E00", "#56B4E9", "#E69F00"
+#: Grey for text that says less (a count of 0): 5.7:1 on white, still readable.
+QUIET_TEXT = "#5f5f5f"
+
 CMAP = "viridis"
-#: Pixels the flatten figure follows from the image into the vector (two colours that stand out on viridis).
-HIGHLIGHTS = ("#e6194b", "#ff8c00")
+#: Pixels the flatten figure follows from the image into the vector (ringed in white, so they show on viridis).
+HIGHLIGHTS = (VERMILLION, BLUE)
 #: Bars: every class, and the predicted one.
-BAR_COLOR, PREDICTED_COLOR = "#4c72b0", "#dd8452"
+BAR_COLOR, PREDICTED_COLOR = BLUE, VERMILLION
 #: Dropout mask: dropped units dark, kept ones light.
 DROPPED_COLOR, KEPT_COLOR = "#202020", "#d9d9d9"
-#: Dense with ReLU: the sums that become 0.
-ZEROED_COLOR = "#9a9a9a"
+#: Dense with ReLU: the sums that become 0 (3.5:1 on white, apart from the blue of the kept ones).
+ZEROED_COLOR = "#888888"
 
 
-CORRECT_CMAP, CONFUSED_CMAP = "Blues", "Reds"
+#: Correct predictions in blue, confusions in orange: apart for colour-blind readers too.
+CORRECT_CMAP, CONFUSED_CMAP = "Blues", "Oranges"
 #: Digits as MNIST stores them: 0 black background, 255 white ink.
 IMAGE_CMAP = "gray"
-#: Weights: red positive, blue negative, white 0.
+#: Weights: red positive, blue negative, white 0 (ColorBrewer's RdBu, colour-blind safe).
 WEIGHT_CMAP = "RdBu_r"
 #: One colour per epoch, early (dark blue) to late (orange).
 EPOCH_CMAP = "plasma"
@@ -41,9 +77,25 @@ COUNT_CMAP = "viridis"
 ROTATE_AFTER = 3
 
 
+def styled(draw: Callable[P, Figure]) -> Callable[P, Figure]:
+    """Draw a figure function's artists with `RC`: every text at least `MIN_FONT` points, black on white."""
+
+    @functools.wraps(draw)
+    def with_style(*args: P.args, **kwargs: P.kwargs) -> Figure:
+        with matplotlib.rc_context(RC):
+            return draw(*args, **kwargs)
+
+    return with_style
+
+
+def suptitle(fig: Figure, text: str) -> None:
+    """The figure's title, wrapped to the figure's width when it is longer (the text itself stays one line)."""
+    fig.suptitle(text, wrap=True)
+
+
 def figure(width: float, height: float) -> Figure:
-    # constrained layout keeps colour bars, titles and tick labels from overlapping
-    return Figure(figsize=(width, height), layout="constrained")
+    """A new figure, at most `MAX_WIDTH` wide; constrained layout keeps colour bars, titles and ticks apart."""
+    return Figure(figsize=(min(width, MAX_WIDTH), height), layout="constrained")
 
 
 def image_2d(image: Any, what: str = "image") -> np.ndarray:
@@ -73,10 +125,35 @@ def value_text(x: float, dtype: np.dtype) -> str:
     return f"{float(x):.3g}"
 
 
+def luminance(rgba: Sequence[float]) -> float:
+    """WCAG 2's relative luminance of an sRGB colour (components 0–1): 0 for black, 1 for white."""
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(float(c)) for c in rgba[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: Sequence[float], b: Sequence[float]) -> float:
+    """WCAG 2's contrast ratio of two colours, from 1 (the same) to 21 (black on white).
+
+    Examples:
+        >>> round(contrast((0, 0, 0), (1, 1, 1)), 1), round(contrast((0.5, 0.5, 0.5), (1, 1, 1)), 2)
+        (21.0, 3.98)
+    """
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
 def text_color(rgba: Sequence[float]) -> str:
-    """Black on light cells, white on dark ones (relative luminance of the cell colour)."""
-    r, g, b = rgba[:3]
-    return "black" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 else "white"
+    """Black or white, whichever contrasts more with the cell colour ``rgba`` (always at least 4.58:1).
+
+    Examples:
+        >>> text_color((1.0, 1.0, 0.6)), text_color((0.27, 0.0, 0.33)), text_color((0.13, 0.57, 0.55))
+        ('black', 'white', 'black')
+    """
+    return "black" if contrast(rgba, (0, 0, 0)) >= contrast(rgba, (1, 1, 1)) else "white"
 
 
 def grid_shape(n: int) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,7 +11,7 @@ import numpy as np
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
 from explain._core import formatting as fmt
@@ -20,7 +21,10 @@ from explain.figures._style import (
     CONFUSED_CMAP,
     CORRECT_CMAP,
     IMAGE_CMAP,
+    MAX_WIDTH,
+    MIN_FONT,
     PREDICTED_COLOR,
+    QUIET_TEXT,
     as_labels,
     as_numbers,
     class_names_for,
@@ -28,6 +32,8 @@ from explain.figures._style import (
     figure,
     probability_text,
     share_text,
+    styled,
+    suptitle,
     text_color,
     times_text,
 )
@@ -35,12 +41,13 @@ from explain.figures._style import (
 # -- confusion matrix ------------------------------------------------------------------------
 
 
+@styled
 def confusion_matrix(matrix: Any, class_names: Sequence[Any] | None = None, *, normalize: bool = False) -> Figure:
     """Which class the model predicts for each true class: a k x k grid of counts (or row shares).
 
     Row ``i``, column ``j`` counts the test images of class ``i`` the model
     predicted as ``j``. The diagonal (correct predictions) is drawn in blue on
-    its own scale and the rest (confusions) in red on another, so that a
+    its own scale and the rest (confusions) in orange on another, so that a
     confusion of 7 images stands out next to 200 correct ones; cells counting
     0 are left white. Every cell is written in (up to 20 classes), the most frequent
     confusion is framed, the row totals are on the right, and the title gives
@@ -56,7 +63,7 @@ def confusion_matrix(matrix: Any, class_names: Sequence[Any] | None = None, *, n
             class ``i``, which share went where". A row with no images is left blank.
 
     Returns:
-        A new `matplotlib.figure.Figure`: one grid, two colour bars.
+        A new `matplotlib.figure.Figure`: one grid, two colour bars underneath.
         ``fig.axes[0].images`` holds the confusions (the off-diagonal cells)
         and then the diagonal, each with every other cell and every zero masked.
 
@@ -94,8 +101,8 @@ def confusion_matrix(matrix: Any, class_names: Sequence[Any] | None = None, *, n
     off = np.where(diagonal, np.nan, counts)
     worst = np.unravel_index(np.nanargmax(off), off.shape) if k > 1 and np.nanmax(off) > 0 else None
 
-    side = max(5.0, 0.62 * k + 2.0)
-    fig = figure(max(8.0, side + 2.2), side)
+    longest = max(len(n) for n in names)  # Fashion-MNIST's "T-shirt/top" needs room left of the grid
+    fig = figure(MAX_WIDTH, MAX_WIDTH - 0.5 + 0.06 * max(0, longest - 3) * (k <= 20))
     ax = fig.add_subplot()
     images = []
     for cmap_name, keep, label in (
@@ -107,18 +114,18 @@ def confusion_matrix(matrix: Any, class_names: Sequence[Any] | None = None, *, n
         cmap = matplotlib.colormaps[cmap_name].with_extremes(bad="none")
         im = ax.imshow(shown, cmap=cmap, norm=Normalize(0.0, top))
         images.append(im)
-        cbar = fig.colorbar(im, ax=ax, shrink=0.8, pad=0.02, fraction=0.05)
+        cbar = fig.colorbar(im, ax=ax, location="bottom", shrink=0.8, pad=0.02, aspect=40)
         cbar.set_label(f"{label}, {'share of the row' if normalize else 'count'}")
         if normalize:
-            cbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if top >= 0.1 else 1))
+            cbar.ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if top >= 0.1 else 1))
 
     if k <= 20:  # beyond that the numbers would not fit in the cells
-        font = 9 if k <= 10 else max(5, int(90 / k))
+        font = MIN_FONT if k <= 10 else max(5.0, MIN_FONT * 10 / k)  # "1,131" fills a tenth of the grid's width
         for (i, j), v in np.ndenumerate(values):
             if np.isnan(v):
-                text, color = "–", "gray"
+                text, color = "–", QUIET_TEXT
             elif counts[i, j] == 0:
-                text, color = "0", "#b0b0b0"  # present but quiet: zeros are most of the matrix
+                text, color = "0", QUIET_TEXT  # present but quiet: zeros are most of the matrix
             else:
                 im = images[1] if i == j else images[0]
                 text = share_text(v) if normalize else fmt.count(int(v))
@@ -133,7 +140,7 @@ def confusion_matrix(matrix: Any, class_names: Sequence[Any] | None = None, *, n
     ax.set_ylabel("true class")
     right = ax.secondary_yaxis("right")
     right.set_yticks(range(k), [f"n={fmt.count(int(n))}" for n in rows])
-    right.tick_params(length=0, labelsize=8)
+    right.tick_params(length=0)
     ax.tick_params(length=0)
 
     title = f"accuracy {fmt.pct(correct / total, 2)} ({fmt.count(correct)} of {fmt.count(total)})\n"
@@ -146,16 +153,15 @@ def confusion_matrix(matrix: Any, class_names: Sequence[Any] | None = None, *, n
             f"({share_text(counts[i, j] / rows[i])} of class {names[i]})"
         )
     ax.set_title(title)
-    fig.suptitle(
-        "Confusion matrix: rows = true class, columns = predicted" + ("; shares of each row" if normalize else ""),
-        fontsize="large",
-    )
+    suptitle(fig, "Confusion matrix: rows = true class, columns = predicted"
+                  + ("; shares of each row" if normalize else ""))  # fmt: skip
     return fig
 
 
 # -- mistakes -------------------------------------------------------------------------------------
 
 
+@styled
 def class_examples(images: Any, labels: Any, class_names: Sequence[Any] | None = None, *, per_class: int = 6) -> Figure:
     """The first ``per_class`` images of every class, one row per class, named on the left.
 
@@ -195,7 +201,9 @@ def class_examples(images: Any, labels: Any, class_names: Sequence[Any] | None =
     if y.max() >= k:
         raise ValueError(f"Expected labels below {k}, one class name each. Received: label {int(y.max())}.")
     hi = 255.0 if pixels.max() > 1.0 else 1.0  # raw pixels or scaled ones: MNIST's own grey scale
-    fig = figure(0.9 + 1.0 * per_class, 1.0 * k + 0.5)
+    label_width = 0.3 + 0.09 * max(len(n) for n in names)  # inches for the class names left of the rows
+    tile = min(1.0, (MAX_WIDTH - label_width) / per_class)
+    fig = figure(label_width + tile * per_class, tile * k + 0.6)
     grid = fig.add_gridspec(k, per_class)
     for c in range(k):
         for j, i in enumerate(np.flatnonzero(y == c)[:per_class]):  # the first images of class c
@@ -204,11 +212,12 @@ def class_examples(images: Any, labels: Any, class_names: Sequence[Any] | None =
             ax.set_xticks([])
             ax.set_yticks([])
             if j == 0:
-                ax.set_ylabel(names[c], rotation=0, ha="right", va="center", fontsize=9)
-    fig.suptitle(f"The first {per_class} images of each class", fontsize="medium")
+                ax.set_ylabel(names[c], rotation=0, ha="right", va="center")
+    suptitle(fig, f"The first {per_class} images of each class")
     return fig
 
 
+@styled
 def mistakes_gallery(
     images: Any,
     true_labels: Any,
@@ -218,10 +227,12 @@ def mistakes_gallery(
     *,
     columns: int = 8,
 ) -> Figure:
-    """The images the model got wrong, each titled ``true 4 → 9 (p=0.99)``.
+    """The images the model got wrong, each titled ``4 → 9`` (true → predicted) and ``p=0.99``.
 
     The images are drawn in the order given (sort them first, e.g. most
-    confident mistakes first), ``columns`` to a row; the last row may be short.
+    confident mistakes first), ``columns`` to a row at most (fewer when long
+    class names need wider tiles, and rows as even as they can be); the last
+    row may be short.
     All tiles share one grey scale, MNIST's own: 0 black, the largest value
     (255, or 1.0 for scaled images) white. Probabilities get two decimals,
     more where two would round them up to 1.00. Pass a slice (``[:32]``) rather than
@@ -235,7 +246,7 @@ def mistakes_gallery(
             or the whole ``(n, k)`` output of ``model.predict``, from which that
             probability is read.
         class_names: one name per class, used in the titles; default the numbers.
-        columns: tiles per row.
+        columns: tiles per row, at most.
 
     Returns:
         A new `matplotlib.figure.Figure` with exactly one axes per image, in order.
@@ -250,10 +261,9 @@ def mistakes_gallery(
         >>> imgs = np.zeros((3, 28, 28), np.uint8)
         >>> fig = mistakes_gallery(imgs, [4, 7, 3], [9, 1, 5], [0.99, 0.51, 0.734])
         >>> [ax.get_title() for ax in fig.axes]
-        ['true 4 → 9 (p=0.99)', 'true 7 → 1 (p=0.51)', 'true 3 → 5 (p=0.73)']
-        >>> print(fig.get_suptitle())  # on two lines: three tiles are narrow
-        3 misclassified images:
-        true class → predicted class (p = probability of the prediction)
+        ['4 → 9\\np=0.99', '7 → 1\\np=0.51', '3 → 5\\np=0.73']
+        >>> print(fig.get_suptitle())
+        3 misclassified images: true class → predicted class, p = the probability of the prediction
     """
     a = np.asarray(images)
     if a.ndim == 4 and a.shape[-1] == 1:  # (n, 28, 28, 1): a channel axis
@@ -287,40 +297,49 @@ def mistakes_gallery(
                 f"Received: label {int(max(y_true.max(), y_pred.max()))}."
             )
 
-    cols = min(columns, n)
+    def title(i: int) -> str:
+        true, guess = names[y_true[i]], names[y_pred[i]]
+        pair = f"{true} → {guess}" if len(true) + len(guess) <= 8 else f"{true}\n→ {guess}"  # "Ankle boot\n→ Bag"
+        return f"{pair}\np={probability_text(p[i])}"
+
+    titles = [title(i) for i in range(n)]
+    widest = max(len(line) for t in titles for line in t.split("\n"))
+    tile = max(0.85, 0.1 * widest + 0.1)  # inches: an 11 pt character is about 0.09 in wide, plus a gap
+    cols = max(1, min(columns, n, int(MAX_WIDTH // tile)))
     rows = -(-n // cols)
+    cols = -(-n // rows)  # rows as even as they can be: 16 in 3 rows is 6, 6, 4, not 7, 7, 2
+    lines = max(t.count("\n") + 1 for t in titles)
     lo = min(0.0, float(pixels.min()))
     hi = max(1.0, float(pixels.max()))
     hi = 255.0 if 1.0 < hi <= 255.0 else hi  # raw pixels: MNIST's 0-255, whatever the brightest here
-    longest = max(len(names[t]) + len(names[q]) for t, q in zip(y_true, y_pred))
-    two_lines = longest > 8  # "true Ankle boot → Sneaker" does not fit on one line above a tile
-    fig = figure(max(5.6, 1.55 * cols), (1.95 if two_lines else 1.75) * rows + (0.45 if cols >= 5 else 0.75))
+    fig = figure(max(4.0, tile * cols), (tile + 0.2 * lines) * rows + 0.8)
     grid = fig.add_gridspec(rows, cols)
     for i in range(n):
         ax = fig.add_subplot(grid[i // cols, i % cols])
         ax.imshow(a[i], cmap=IMAGE_CMAP, vmin=lo, vmax=hi)
-        sep = "\n" if two_lines else " "
-        ax.set_title(f"true {names[y_true[i]]} →{sep}{names[y_pred[i]]} (p={probability_text(p[i])})", fontsize=9)
+        ax.set_title(titles[i])
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle(
-        f"{fmt.count(n)} misclassified image{'s' if n != 1 else ''}:{' ' if cols >= 5 else chr(10)}"
-        "true class → predicted class (p = probability of the prediction)",
-        fontsize="large" if cols >= 5 else "medium",
-    )
+    suptitle(fig, f"{fmt.count(n)} misclassified image{'s' if n != 1 else ''}: true class → predicted class, "
+                  "p = the probability of the prediction")  # fmt: skip
     return fig
 
 
 # -- accuracy per class --------------------------------------------------------------------------
 
 
+@styled
 def per_class_accuracy(accuracies: Any, class_names: Sequence[Any] | None = None) -> Figure:
-    """Test accuracy for each class as bars, with the mean over classes as a line.
+    """Test accuracy for each class as dots on an axis zoomed to the data, with the mean over classes as a line.
 
-    The axis runs from 0 to 1 so that bar lengths compare honestly; each bar
-    is labelled with its value, and the weakest class is drawn in orange. The
-    mean line is the unweighted mean over classes: with classes of different
-    sizes it differs (slightly, for MNIST) from the overall accuracy.
+    A trained model gets every class right 90 % of the time or more: on an axis
+    from 0 to 100 % a class at 96 % and one at 99.6 % would look alike. The axis
+    is zoomed to the accuracies drawn (the label says where it starts), so the
+    classes are drawn as dots, not bars: a bar's length would suggest a zero
+    that is not on the axis. Each dot is labelled with its value and the
+    weakest class is drawn in vermillion. The mean line is the unweighted mean
+    over classes: with classes of different sizes it differs (slightly, for
+    MNIST) from the overall accuracy.
 
     Args:
         accuracies: ``(k,)`` the share of each class's test images predicted
@@ -328,17 +347,20 @@ def per_class_accuracy(accuracies: Any, class_names: Sequence[Any] | None = None
         class_names: one name per class; default ``0`` to ``k - 1``.
 
     Returns:
-        A new `matplotlib.figure.Figure` with one bar chart.
+        A new `matplotlib.figure.Figure` with one chart: ``fig.axes[0].collections[0]``
+        holds the dots, one per class, in order.
 
     Raises:
         ValueError: no accuracies, values outside [0, 1], or the wrong number of names.
 
     Examples:
         >>> fig = per_class_accuracy([0.99, 0.98, 0.91])
-        >>> [float(p.get_height()) for p in fig.axes[0].patches]
+        >>> fig.axes[0].collections[0].get_offsets()[:, 1].tolist()
         [0.99, 0.98, 0.91]
         >>> fig.axes[0].get_title()
         'mean over classes 96.0%; lowest 2 (91.0%), highest 0 (99.0%)'
+        >>> fig.axes[0].get_ylabel()
+        'accuracy (axis from 89%, not 0)'
     """
     acc = as_numbers(accuracies, "accuracies", 1)  # (k,)
     if np.any(acc < 0) or np.any(acc > 1):
@@ -347,30 +369,39 @@ def per_class_accuracy(accuracies: Any, class_names: Sequence[Any] | None = None
     names = class_names_for(class_names, k)
     mean = float(acc.mean())
     low, high = int(np.argmin(acc)), int(np.argmax(acc))
+    span = max(float(acc.max() - acc.min()), 0.01)  # at least one percentage point, even when all are equal
+    step = 10 ** math.floor(math.log10(span))  # 0.01 for a spread of a few points: whole percents
+    bottom = max(0.0, math.floor((acc.min() - 0.25 * span) / step) * step)
+    top = float(acc.max()) + 0.3 * span  # room for the labels above the dots
 
-    fig = figure(max(6.0, 0.7 * k + 2.5), 4.8)
+    fig = figure(MAX_WIDTH, 4.8)
     ax = fig.add_subplot()
     colors = [PREDICTED_COLOR if i == low else BAR_COLOR for i in range(k)]
-    bars = ax.bar(range(k), acc, color=colors)
-    ax.bar_label(bars, labels=[fmt.pct(v) for v in acc], padding=2, fontsize=8,
-                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.3})  # fmt: skip
-    ax.axhline(mean, color="black", linestyle="--", linewidth=1, zorder=0.5)
-    ax.set_ylim(0, 1.1)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.scatter(range(k), acc, c=colors, s=70, zorder=3)
+    for i, v in enumerate(acc):
+        ax.annotate(fmt.pct(v), (i, v), xytext=(0, 9), textcoords="offset points", ha="center", va="bottom")
+    ax.axhline(mean, color="black", linestyle="--", linewidth=1, zorder=1)
+    ax.set_ylim(bottom, top)
+    ticks = [t for t in ax.get_yticks() if bottom <= t <= min(top, 1.0) + 1e-12]  # no tick above 100 %
+    ax.set_yticks(ticks)
+    ax.set_xlim(-0.6, k - 0.4)
+    ax.grid(axis="y", alpha=0.35)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if step >= 0.01 else 1))
     class_ticks(ax, names)
     ax.set_xlabel("true class")
-    ax.set_ylabel("accuracy (share of the class predicted correctly)")
+    ax.set_ylabel(f"accuracy (axis from {fmt.pct(bottom, 0 if step >= 0.01 else 1)}, not 0)" if bottom > 0
+                  else "accuracy")  # fmt: skip
     fig.legend(
         handles=[
-            Patch(color=BAR_COLOR, label="accuracy of the class"),
-            Patch(color=PREDICTED_COLOR, label="lowest"),
+            Line2D([], [], color=BAR_COLOR, marker="o", linestyle="", markersize=8, label="one class"),
+            Line2D([], [], color=PREDICTED_COLOR, marker="o", linestyle="", markersize=8, label="lowest"),
             Line2D([], [], color="black", linestyle="--", label=f"mean over classes: {fmt.pct(mean)}"),
         ],
-        loc="outside lower center", ncols=3, fontsize=9, frameon=False,
+        loc="outside lower center", ncols=3, frameon=False,
     )  # fmt: skip
     ax.set_title(
         f"mean over classes {fmt.pct(mean)}; lowest {names[low]} ({fmt.pct(acc[low])}), "
         f"highest {names[high]} ({fmt.pct(acc[high])})"
     )
-    fig.suptitle("Test accuracy per class", fontsize="large")
+    suptitle(fig, "Test accuracy per class")
     return fig

@@ -43,6 +43,7 @@ from explain.figures._style import (
     DROPPED_COLOR,
     HIGHLIGHTS,
     KEPT_COLOR,
+    MIN_FONT,
     PREDICTED_COLOR,
     ZEROED_COLOR,
     as_vector,
@@ -51,6 +52,8 @@ from explain.figures._style import (
     grid_ticks,
     image_2d,
     on_grid,
+    styled,
+    suptitle,
     text_color,
     value_text,
 )
@@ -94,6 +97,7 @@ class SoftmaxResult(Protocol):
 # -- the digit ----------------------------------------------------------------------------------
 
 
+@styled
 def digit(image: Any, label: Any = None, *, title: str | None = None) -> Figure:
     """One image with a colour bar: the tutorial's ``plt.imshow(x_train[5]); plt.colorbar()``.
 
@@ -123,7 +127,7 @@ def digit(image: Any, label: Any = None, *, title: str | None = None) -> Figure:
     """
     a = image_2d(image)
     lo, hi = float(a.min()), float(a.max())
-    fig = figure(5.2, 4.4)
+    fig = figure(5.0, 4.2)
     ax = fig.add_subplot()
     im = ax.imshow(a, cmap=CMAP)  # autoscaled to [min, max], as plt.imshow does
     cbar = fig.colorbar(im, ax=ax)
@@ -164,14 +168,16 @@ def _examples(window: np.ndarray) -> str:
     return ", ".join(f"{value_text(v, window.dtype)} → {v / 255:.3f}" for v in picked)
 
 
-def pixel_values(image: Any, *, crop: int = 8) -> Figure:
+@styled
+def pixel_values(image: Any, *, crop: int = 6) -> Figure:
     """The same raw image before and after ``x / 255``, with the numbers of a small crop.
 
     Top: the whole image on a 0–255 colour bar and on a 0.0–1.0 one; the two
     look identical because dividing by 255 changes the numbers, not the picture.
     Bottom: a ``crop`` x ``crop`` window (the one with the most different values,
-    marked on the images) with every value written in, so ``255 → 1.000`` and
-    ``128 → 0.502`` can be read off.
+    framed on the images) with every value written in, so ``255 → 1.000`` and
+    ``128 → 0.502`` can be read off. Up to 6 x 6 the numbers are written at the
+    figures' smallest size (11 pt); a bigger crop gets smaller numbers.
 
     Args:
         image: one raw image with values 0–255, e.g. ``x_train[5]`` (uint8) —
@@ -190,7 +196,7 @@ def pixel_values(image: Any, *, crop: int = 8) -> Figure:
         >>> raw = np.zeros((28, 28), np.uint8); raw[10:18, 12:16] = 255
         >>> fig = pixel_values(raw)
         >>> [ax.get_title().split(":")[0] for ax in fig.axes[:4]]
-        ['x (uint8)', 'x / 255 (float32)', 'x, rows 10–17, columns 8–15', 'x / 255, the same pixels']
+        ['x (uint8)', 'x / 255 (float32)', 'x, rows 10–15, columns 10–15', 'x / 255, the same pixels']
     """
     a = image_2d(image)
     if a.min() < 0 or a.max() > 255:
@@ -205,29 +211,33 @@ def pixel_values(image: Any, *, crop: int = 8) -> Figure:
     scaled = (a / np.float32(255.0)).astype(np.float32)  # the tutorial's x / 255.0, as Keras computes it
     r0, c0 = _crop_origin(a, crop)
     window = (slice(r0, r0 + crop), slice(c0, c0 + crop))
+    halo = [patheffects.withStroke(linewidth=4, foreground="white")]  # the frame shows on dark and bright pixels
 
-    fig = figure(10.5, 9.6)
-    axes = fig.subplots(2, 2)
+    fig = figure(7.5, 8.0)
+    # two subfigures: the colour bars of the whole images must not narrow the crops, whose numbers need the room
+    top, bottom = fig.subfigures(2, 1, height_ratios=(1, 1.3))
+    whole, axes = top.subplots(1, 2), bottom.subplots(1, 2)  # fig.axes: the four panels, then the colour bars
     full = (
-        (axes[0, 0], a, 255, f"x ({a.dtype}): values 0 to 255", np.linspace(0, 255, 6)),
-        (axes[0, 1], scaled, 1.0, "x / 255 (float32): values 0.0 to 1.0", np.linspace(0, 1, 6)),
+        (whole[0], a, 255, f"x ({a.dtype}): 0 to 255", np.linspace(0, 255, 6)),
+        (whole[1], scaled, 1.0, "x / 255 (float32): 0 to 1", np.linspace(0, 1, 6)),
     )
-    for ax, img, top, text, ticks in full:
-        im = ax.imshow(img, cmap=CMAP, vmin=0, vmax=top)  # fixed ranges: the two scales side by side
-        cbar = fig.colorbar(im, ax=ax, shrink=0.9)
+    for ax, img, top_value, text, ticks in full:
+        im = ax.imshow(img, cmap=CMAP, vmin=0, vmax=top_value)  # fixed ranges: the two scales side by side
+        cbar = top.colorbar(im, ax=ax, shrink=0.9)
         cbar.set_ticks(ticks)  # 0, 51, 102, … next to 0.0, 0.2, 0.4, …
-        ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), crop, crop, fill=False, edgecolor="red", linewidth=1.5))
+        ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), crop, crop, fill=False, edgecolor=HIGHLIGHTS[0], linewidth=2,
+                               path_effects=halo))  # fmt: skip
         ax.set_title(text)
         ax.set_xlabel("column")
         ax.set_ylabel("row")
 
     extent = (c0 - 0.5, c0 + crop - 0.5, r0 + crop - 0.5, r0 - 0.5)  # real row/column numbers on the axes
     cropped = (
-        (axes[1, 0], a[window], 255, lambda v: value_text(v, a.dtype),
+        (axes[0], a[window], 255, lambda v: value_text(v, a.dtype),
          f"x, rows {r0}–{r0 + crop - 1}, columns {c0}–{c0 + crop - 1}"),
-        (axes[1, 1], scaled[window], 1.0, lambda v: f"{v:.3f}", "x / 255, the same pixels"),
+        (axes[1], scaled[window], 1.0, lambda v: f"{v:.3f}", "x / 255, the same pixels"),
     )  # fmt: skip
-    font = 9 if crop <= 8 else max(5, int(72 / crop))
+    font = MIN_FONT if crop <= 6 else max(5.0, MIN_FONT * 6 / crop)  # "0.502" fills a cell 1/6 of the panel wide
     for ax, img, top, as_text, text in cropped:
         im = ax.imshow(img, cmap=CMAP, vmin=0, vmax=top, extent=extent)
         for (i, j), v in np.ndenumerate(img):
@@ -239,12 +249,9 @@ def pixel_values(image: Any, *, crop: int = 8) -> Figure:
         ax.set_xlabel("column")
         ax.set_ylabel("row")
         for spine in ax.spines.values():
-            spine.set_edgecolor("red")
+            spine.set(edgecolor=HIGHLIGHTS[0], linewidth=2)
 
-    fig.suptitle(
-        f"x / 255 rescales every pixel to [0, 1] ({_examples(a[window])}); the picture does not change",
-        fontsize="large",
-    )
+    suptitle(fig, f"x / 255 rescales every pixel to [0, 1] ({_examples(a[window])}); the picture does not change")
     return fig
 
 
@@ -263,14 +270,16 @@ def _followed_pixels(img: np.ndarray) -> list[tuple[int, int]]:
     return [first, bright] if bright != first else [first]
 
 
+@styled
 def flatten_strip(explanation: FlattenResult, *, lines: int = 4) -> Figure:
     """The image and the vector Flatten makes of it, row after row, with pixels followed across.
 
-    Left: the image ``(28, 28)``. Right: the vector ``(784,)`` drawn as a strip,
-    wrapped into ``lines`` pieces so it fits (7 image rows per piece for 28
-    rows), with a tick every 28 positions where a new image row starts. Two
-    pixels are marked and joined by arrows to the position they land at,
-    ``28·row + col``, read from the explanation's ``index_map``.
+    Top: the image ``(28, 28)``, and which pixel lands where. Below: the vector
+    ``(784,)`` drawn as a strip, wrapped into ``lines`` pieces so it fits (7
+    image rows per piece for 28 rows), with a tick every 28 positions where a
+    new image row starts. Two pixels are ringed and joined by arrows to the
+    position they land at, ``28·row + col``, read from the explanation's
+    ``index_map``. Image and strip share one colour scale.
 
     Args:
         explanation: a `explain.forward.flatten.FlattenExplanation`, e.g.
@@ -279,8 +288,8 @@ def flatten_strip(explanation: FlattenResult, *, lines: int = 4) -> Figure:
         lines: how many pieces the strip is wrapped into.
 
     Returns:
-        A new `matplotlib.figure.Figure`: the image and its colour bar, then one axes per
-        piece of strip.
+        A new `matplotlib.figure.Figure`: the image, the notes and the colour bar,
+        then one axes per piece of strip.
 
     Raises:
         ValueError: the input is not 2-D or the output is not its flattening.
@@ -292,7 +301,7 @@ def flatten_strip(explanation: FlattenResult, *, lines: int = 4) -> Figure:
         >>> f = SimpleNamespace(layer="flatten", input=img, output=img.ravel(),
         ...                     index_map=np.arange(784).reshape(28, 28))
         >>> fig = flatten_strip(f)
-        >>> for text in fig.axes[0].texts:
+        >>> for text in fig.axes[1].texts:  # the notes beside the image
         ...     print(text.get_text())
         pixel (5, 12) → position 28·5 + 12 = 152
         pixel (19, 14) → position 28·19 + 14 = 546
@@ -314,18 +323,20 @@ def flatten_strip(explanation: FlattenResult, *, lines: int = 4) -> Figure:
     n_lines = -(-n_rows // rows_per_line)
     norm = Normalize(float(min(img.min(), vec.min())), float(max(img.max(), vec.max())))
 
-    fig = figure(13, 5.6)
-    gs = fig.add_gridspec(n_lines, 2, width_ratios=(1, 2.6))
-    ax_img = fig.add_subplot(gs[:, 0])
+    fig = figure(7.5, 3.6 + 1.0 * n_lines)
+    gs = fig.add_gridspec(1 + n_lines, 2, height_ratios=(3.0, *[1.0] * n_lines), width_ratios=(1, 1.3))
+    ax_img = fig.add_subplot(gs[0, 0])
+    ax_notes = fig.add_subplot(gs[0, 1])  # which pixel goes where, in words
+    ax_notes.set_axis_off()
     im = ax_img.imshow(img, cmap=CMAP, norm=norm)
     ax_img.set_title(f"input {fmt.shape(img.shape)}: {n_rows} rows of {n_cols}")
     ax_img.set_xlabel("col")
     ax_img.set_ylabel("row")
-    fig.colorbar(im, ax=ax_img, location="bottom", shrink=0.8, label="value (same colours on the right)")
+    fig.colorbar(im, ax=ax_img, shrink=0.9, label="value")  # the strips below use the same colours
 
     strips = []
     for k in range(n_lines):
-        ax = fig.add_subplot(gs[k, 1])
+        ax = fig.add_subplot(gs[k + 1, :])
         start = k * per_line
         piece = np.full(per_line, np.nan)
         chunk = vec[start : start + per_line]
@@ -339,39 +350,36 @@ def flatten_strip(explanation: FlattenResult, *, lines: int = 4) -> Figure:
         ax.set_yticks([])
         top = ax.secondary_xaxis("top")
         top.set_xticks([p + n_cols / 2 - 0.5 for p in row_starts], [f"row {p // n_cols}" for p in row_starts])
-        top.tick_params(length=0, labelsize=8)
+        top.tick_params(length=0)
         for p in row_starts[1:]:
-            ax.axvline(p - 0.5, color="white", linewidth=0.8)  # the seam between two image rows
-        ax.tick_params(labelsize=8)
+            ax.axvline(p - 0.5, color="white", linewidth=1)  # the seam between two image rows
         strips.append(ax)
     strips[-1].set_xlabel(f"position in the output vector {fmt.shape(vec.shape)}")
-    strips[0].set_title(f"output {fmt.shape(vec.shape)}: row 0, then row 1, …, wrapped every {per_line}",
-                        pad=18)  # fmt: skip
 
-    notes = []
-    for color, (r, c) in zip(HIGHLIGHTS, _followed_pixels(img)):
+    strips[0].set_title(f"output {fmt.shape(vec.shape)}, wrapped every {per_line} positions ({rows_per_line} "
+                        "image rows)", pad=22)  # fmt: skip
+
+    halo = [patheffects.withStroke(linewidth=4.5, foreground="white")]  # visible on dark and bright cells
+    for i, (color, (r, c)) in enumerate(zip(HIGHLIGHTS, _followed_pixels(img))):
         p = int(index_map[r, c])
         ax = strips[p // per_line]
-        halo = [patheffects.withStroke(linewidth=4.5, foreground="white")]  # visible on dark and bright cells
         ax_img.add_patch(
             Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor=color, linewidth=2, path_effects=halo)
         )
         ax.add_patch(Rectangle((p - 0.5, -0.5), 1, 1, fill=False, edgecolor=color, linewidth=2, clip_on=False,
                                path_effects=halo))  # fmt: skip
         arrow = ConnectionPatch(
-            xyA=(c + 0.5, r), coordsA=ax_img.transData, xyB=(p, 0.5), coordsB=ax.transData,
-            arrowstyle="->", color=color, linewidth=1.5, shrinkA=2, shrinkB=2,
+            xyA=(c, r + 0.5), coordsA=ax_img.transData, xyB=(p, -0.5), coordsB=ax.transData,
+            arrowstyle="->", color=color, linewidth=1.8, shrinkA=2, shrinkB=2,
         )  # fmt: skip
         fig.add_artist(arrow)
-        notes.append((color, f"pixel ({r}, {c}) → position {n_cols}·{r} + {c} = {p}"))
-    for i, (color, text) in enumerate(notes):
-        ax_img.text(0.0, -0.14 - 0.065 * i, text, color=color, transform=ax_img.transAxes, fontsize=10,
-                    fontweight="bold", va="top")  # fmt: skip
-    fig.suptitle(
-        f"Flatten '{explanation.layer}': {fmt.shape(img.shape)} → {fmt.shape(vec.shape)}, "
-        f"row after row; pixel (row, col) goes to position {n_cols}·row + col",
-        fontsize="large",
-    )
+        y = 0.7 - 0.25 * i
+        ax_notes.add_patch(Rectangle((0.07, y - 0.04), 0.045, 0.08, transform=ax_notes.transAxes, fill=False,
+                                     edgecolor=color, linewidth=2.5))  # fmt: skip
+        ax_notes.text(0.14, y, f"pixel ({r}, {c}) → position {n_cols}·{r} + {c} = {p}", transform=ax_notes.transAxes,
+                      va="center")  # fmt: skip
+    suptitle(fig, f"Flatten '{explanation.layer}': {fmt.shape(img.shape)} → {fmt.shape(vec.shape)}, row after row; "
+                  f"pixel (row, col) goes to position {n_cols}·row + col")  # fmt: skip
     return fig
 
 
@@ -388,11 +396,12 @@ def _bins(values: Sequence[np.ndarray], n_bins: int) -> np.ndarray:
     return edges
 
 
+@styled
 def dense_histograms(explanation: DenseResult, *, bins: int = 40) -> Figure:
-    """Histograms of ``z = x·W + b`` and of ``activation(z)``, side by side, on the same bins.
+    """Histograms of ``z = x·W + b`` and of ``activation(z)``, one above the other, on the same bins.
 
-    For the hidden layer with ReLU, the left panel shows the 512 sums, negative
-    ones in grey; the right panel shows what ReLU makes of them: every grey
+    For the hidden layer with ReLU, the top panel shows the 512 sums, negative
+    ones in grey; the bottom panel shows what ReLU makes of them: every grey
     value piles up at exactly 0, the rest pass unchanged. The title says how
     many units are active (output above 0) for this input.
 
@@ -423,8 +432,8 @@ def dense_histograms(explanation: DenseResult, *, bins: int = 40) -> Figure:
     edges = _bins([z, a], bins)
     relu = name == "relu"
 
-    fig = figure(11.5, 4.6)
-    ax_z, ax_a = fig.subplots(1, 2, sharex=True)
+    fig = figure(7.5, 6.4)
+    ax_z, ax_a = fig.subplots(2, 1, sharex=True)  # one x axis: a grey bar above lands at 0 below
     _, _, patches = ax_z.hist(z, bins=edges, color=BAR_COLOR, edgecolor="white", linewidth=0.4)
     negative = int((z <= 0).sum())
     if relu:
@@ -436,11 +445,12 @@ def dense_histograms(explanation: DenseResult, *, bins: int = 40) -> Figure:
                 Patch(color=ZEROED_COLOR, label=f"z ≤ 0: {fmt.count(negative)} units (relu → 0)"),
                 Patch(color=BAR_COLOR, label=f"z > 0: {fmt.count(z.size - negative)} units (kept)"),
             ],
-            loc="upper left", fontsize=9, frameon=False,
+            loc="best", frameon=False,
         )  # fmt: skip
     ax_z.axvline(0, color="black", linewidth=0.8)
     ax_z.set_title(f"z = x·W + b, {z.size} sums from {fmt.num(z.min())} to {fmt.num(z.max())}")
     ax_z.set_xlabel("z (pre-activation)")
+    ax_z.xaxis.set_tick_params(labelbottom=True)  # shared, but labelled under both panels
     ax_z.set_ylabel("units")
 
     zeros = int((a == 0).sum())
@@ -453,7 +463,7 @@ def dense_histograms(explanation: DenseResult, *, bins: int = 40) -> Figure:
                 Patch(color=ZEROED_COLOR, label=f"a = 0: {fmt.count(zeros)} units"),
                 Patch(color=BAR_COLOR, label=f"a = z > 0: {fmt.count(active)} units"),
             ],
-            loc="upper left", fontsize=9, frameon=False,
+            loc="best", frameon=False,
         )  # fmt: skip
     else:
         ax_a.hist(a, bins=edges, color=BAR_COLOR, edgecolor="white", linewidth=0.4)
@@ -463,17 +473,15 @@ def dense_histograms(explanation: DenseResult, *, bins: int = 40) -> Figure:
     ax_a.set_ylabel("units")
     for ax in (ax_z, ax_a):
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.suptitle(
-        f"Dense '{explanation.layer}': {active} of {fmt.count(a.size)} units active "
-        f"({fmt.pct(active / a.size)}) for this input",
-        fontsize="large",
-    )
+    suptitle(fig, f"Dense '{explanation.layer}': {active} of {fmt.count(a.size)} units active "
+                  f"({fmt.pct(active / a.size)}) for this input")  # fmt: skip
     return fig
 
 
 # -- Dropout ------------------------------------------------------------------------------------------
 
 
+@styled
 def dropout_mask(explanation: DropoutResult) -> Figure:
     """Keras's Dropout mask as a grid, with the layer's input and output on the same grid.
 
@@ -514,7 +522,7 @@ def dropout_mask(explanation: DropoutResult) -> Figure:
     n = mask.size
     rows, cols = grid_shape(n)
 
-    fig = figure(8.4, 11.5)
+    fig = figure(7.5, 10.4)
     # one column of grids and one of colour bars, so the three grids line up cell for cell
     gs = fig.add_gridspec(3, 2, width_ratios=(1, 0.035))
     axes = [fig.add_subplot(gs[i, 0]) for i in range(3)]
@@ -529,13 +537,21 @@ def dropout_mask(explanation: DropoutResult) -> Figure:
     zeros_in = int((x_in == 0).sum())
     panels = (
         (axes[1], x_in, f"input: the previous layer's output ({zeros_in} of {n} already 0)"),
-        (axes[2], x_out, f"output = input × mask × {scale:g} (red x: dropped, now 0)"),
+        (axes[2], x_out, f"output = input × mask × {scale:g} (×: dropped, now 0)"),
     )
     for ax, values, text in panels:
         im = ax.imshow(on_grid(values, rows, cols), cmap=cmap, norm=norm)
         ax.set_title(text)
     dropped_r, dropped_c = np.divmod(np.flatnonzero(~mask), cols)  # grid cells of the dropped units
-    axes[2].scatter(dropped_c, dropped_r, s=8, marker="x", color="red", linewidths=0.9)
+    axes[2].scatter(
+        dropped_c,
+        dropped_r,
+        s=14,
+        marker="x",
+        color="white",
+        linewidths=1.1,
+        path_effects=[patheffects.withStroke(linewidth=2.6, foreground="black")],
+    )  # on any colour
     fig.colorbar(im, cax=fig.add_subplot(gs[1:, 1]), label="value (one scale for input and output)")
     for ax in axes:
         grid_ticks(ax, rows, cols)
@@ -543,10 +559,10 @@ def dropout_mask(explanation: DropoutResult) -> Figure:
         ax.set_xlabel("")  # said once, under the last grid
 
     seed = getattr(explanation, "seed", None)
-    fig.suptitle(
+    suptitle(
+        fig,
         f"Dropout '{explanation.layer}' (rate {rate:g}, training{'' if seed is None else f', seed {seed}'}): "
         f"dropped {fmt.count(dropped)} of {fmt.count(n)} ({fmt.pct(dropped / n)}), survivors ×{scale:g}",
-        fontsize="large",
     )
     return fig
 
@@ -554,11 +570,12 @@ def dropout_mask(explanation: DropoutResult) -> Figure:
 # -- softmax ---------------------------------------------------------------------------------------------
 
 
-def softmax_bars(explanation: SoftmaxResult) -> Figure:
+@styled
+def softmax_bars(explanation: SoftmaxResult, *, logit_range: tuple[float, float] | None = None) -> Figure:
     """The ten logits and the ten probabilities softmax makes of them, the predicted class highlighted.
 
-    Left: the logits ``z`` (any real numbers, the last Dense layer's ``x·W + b``).
-    Right: Keras's output ``softmax(z)``, on a fixed 0–1 axis with the uniform
+    Top: the logits ``z`` (any real numbers, the last Dense layer's ``x·W + b``).
+    Bottom: Keras's output ``softmax(z)``, on a fixed 0–1 axis with the uniform
     1/10 marked, so an untrained model's near-equal guesses look as unsure as
     they are. The largest logit is always the largest probability.
 
@@ -566,6 +583,9 @@ def softmax_bars(explanation: SoftmaxResult) -> Figure:
         explanation: a `explain.forward.softmax.SoftmaxExplanation`, e.g.
             ``explain.softmax(model, image)``; anything with ``logits``,
             ``output`` and ``layer`` (``class_names`` is used when present).
+        logit_range: ``(low, high)`` of the logit axis; give two figures the same
+            range to compare them (an untrained model's logits next to a trained
+            one's). By default the axis fits these logits.
 
     Returns:
         A new `matplotlib.figure.Figure` with two bar charts.
@@ -575,9 +595,9 @@ def softmax_bars(explanation: SoftmaxResult) -> Figure:
         >>> from types import SimpleNamespace
         >>> z = np.array([0.1, 0.2, 2.0, 0.0, -1.0, 0.3, 0.1, 0.5, 0.2, -0.4])
         >>> p = np.exp(z) / np.exp(z).sum()
-        >>> fig = softmax_bars(SimpleNamespace(layer="dense_1", logits=z, output=p))
-        >>> fig.get_suptitle()
-        "Softmax of 'dense_1': predicted 2 with p = 0.433"
+        >>> fig = softmax_bars(SimpleNamespace(layer="dense_1", logits=z, output=p), logit_range=(-10, 10))
+        >>> fig.get_suptitle(), [float(v) for v in fig.axes[0].get_ylim()]
+        ("Softmax of 'dense_1': predicted 2 with p = 0.433", [-10.0, 10.0])
     """
     z = as_vector(explanation.logits, "logits")  # (10,)
     p = as_vector(explanation.output, "output")  # (10,) Keras's probabilities
@@ -586,47 +606,49 @@ def softmax_bars(explanation: SoftmaxResult) -> Figure:
     names = tuple(getattr(explanation, "class_names", None) or (str(i) for i in range(p.size)))
     if len(names) != p.size:
         raise ValueError(f"Expected {p.size} class names. Received: {len(names)}.")
+    if logit_range is not None:
+        low, high = (float(v) for v in logit_range)
+        if not (np.isfinite(low) and np.isfinite(high) and low < high):
+            raise ValueError(f"Expected logit_range=(low, high) with low < high. Received: {logit_range!r}.")
     predicted = int(np.argmax(p))
     colors = [PREDICTED_COLOR if i == predicted else BAR_COLOR for i in range(p.size)]
     x = np.arange(p.size)
 
-    fig = figure(12, 4.8)
-    ax_z, ax_p = fig.subplots(1, 2)
+    fig = figure(7.5, 6.8)
+    ax_z, ax_p = fig.subplots(2, 1, sharex=True)  # one class axis: a logit above its probability
     bars = ax_z.bar(x, z, color=colors)
-    ax_z.bar_label(bars, labels=[f"{v:.2f}" for v in z], padding=2, fontsize=8)
+    ax_z.bar_label(bars, labels=[f"{v:.2f}" for v in z], padding=2)
     ax_z.axhline(0, color="black", linewidth=0.8)
-    ax_z.margins(y=0.15)  # room for the value labels
+    if logit_range is None:
+        ax_z.margins(y=0.2)  # room for the value labels
+    else:
+        ax_z.set_ylim(low, high)
     ax_z.set_title("logits z = x·W + b (before softmax)")
     ax_z.set_ylabel("logit")
 
     bars = ax_p.bar(x, p, color=colors)
     ax_p.bar_label(
-        bars,
-        labels=[f"{v:.3f}" for v in p],
-        padding=2,
-        fontsize=8,
-        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.3},
+        bars, labels=[f"{v:.3f}" for v in p], padding=2, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.3}
     )  # readable over the dashed line
-    ax_p.axhline(1 / p.size, color="gray", linestyle="--", linewidth=1, zorder=0.5)  # behind the bars
-    ax_p.set_ylim(0, 1.08)
+    ax_p.axhline(1 / p.size, color="#555555", linestyle="--", linewidth=1, zorder=0.5)  # behind the bars
+    ax_p.set_ylim(0, 1.12)
     ax_p.set_title(f"softmax(z): probabilities, sum {float(np.sum(p)):.3f}")
     ax_p.set_ylabel("probability")
 
     rotate = max(len(n) for n in names) > 3  # Fashion-MNIST's names need room
+    ax_p.set_xticks(x, names, rotation=30 if rotate else 0, ha="right" if rotate else "center",
+                    rotation_mode="anchor" if rotate else "default")  # fmt: skip
+    ax_p.set_xlabel("class")
+    ax_z.xaxis.set_tick_params(labelbottom=True)
     for ax in (ax_z, ax_p):
-        ax.set_xticks(x, names, rotation=35 if rotate else 0, ha="right" if rotate else "center")
-        ax.set_xlabel("class")
         ax.get_xticklabels()[predicted].set_fontweight("bold")
     fig.legend(
         handles=[
             Patch(color=PREDICTED_COLOR, label="predicted (largest)"),
             Patch(color=BAR_COLOR, label="other classes"),
-            Line2D([], [], color="gray", linestyle="--", label=f"uniform: 1/{p.size} each"),
+            Line2D([], [], color="#555555", linestyle="--", label=f"uniform: 1/{p.size}"),
         ],
         loc="outside lower center", ncols=3, frameon=False,
     )  # fmt: skip
-    fig.suptitle(
-        f"Softmax of '{explanation.layer}': predicted {names[predicted]} with p = {p[predicted]:.3f}",
-        fontsize="large",
-    )
+    suptitle(fig, f"Softmax of '{explanation.layer}': predicted {names[predicted]} with p = {p[predicted]:.3f}")
     return fig

@@ -16,16 +16,20 @@ from explain.figures._style import (
     BAR_COLOR,
     COUNT_CMAP,
     EPOCH_CMAP,
+    MAX_WIDTH,
     PREDICTED_COLOR,
     WEIGHT_CMAP,
     as_numbers,
     figure,
     grid_shape,
+    styled,
+    suptitle,
 )
 
 # -- training ---------------------------------------------------------------------------------------------
 
 
+@styled
 def training_curves(history: Mapping[str, Sequence[float]]) -> Figure:
     """Loss and accuracy per epoch, as ``model.fit(...)`` recorded them; epochs numbered from 1.
 
@@ -36,7 +40,7 @@ def training_curves(history: Mapping[str, Sequence[float]]) -> Figure:
             when present.
 
     Returns:
-        A new `matplotlib.figure.Figure`: one panel for loss, one for accuracy.
+        A new `matplotlib.figure.Figure`: one panel for loss, one for accuracy, one above the other.
 
     Raises:
         ValueError: no loss or accuracy, an empty history, or curves of different lengths.
@@ -66,8 +70,8 @@ def training_curves(history: Mapping[str, Sequence[float]]) -> Figure:
     def shown(metric: str, v: float) -> str:
         return fmt.pct(v, 2) if metric == "accuracy" else fmt.num(v, 4)
 
-    fig = figure(5.5 * len(metrics), 4.4)
-    axes = np.atleast_1d(fig.subplots(1, len(metrics)))
+    fig = figure(7.5, 1.2 + 2.9 * len(metrics))
+    axes = np.atleast_1d(fig.subplots(len(metrics), 1, sharex=True))  # one epoch axis for both
     summary = []
     for ax, metric in zip(axes, metrics):
         train = curves[metric]
@@ -80,7 +84,6 @@ def training_curves(history: Mapping[str, Sequence[float]]) -> Figure:
             text += f" (validation {shown(metric, val[-1])})"
         summary.append(text)
         ax.set_title(f"{metric} per epoch")
-        ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         if n <= 15:
             ax.set_xticks(epochs)  # every epoch, whole numbers only
@@ -88,22 +91,32 @@ def training_curves(history: Mapping[str, Sequence[float]]) -> Figure:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlim(0.7, n + 0.3)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=9)
-    fig.suptitle(f"{n} epoch{'s' if n != 1 else ''}; last: " + ", ".join(summary), fontsize="large")
+        ax.legend(loc="best")
+    axes[-1].set_xlabel("epoch")
+    suptitle(fig, f"{n} epoch{'s' if n != 1 else ''}; last: " + ", ".join(summary))
     return fig
 
 
 # -- first-layer weights ----------------------------------------------------------------------
 
 
-def unit_weights(kernel: Any, units: Sequence[int] | None = None, *, image_shape: tuple[int, int] = (28, 28)) -> Figure:
+@styled
+def unit_weights(
+    kernel: Any,
+    units: Sequence[int] | None = None,
+    *,
+    image_shape: tuple[int, int] = (28, 28),
+    vmax: float | None = None,
+) -> Figure:
     """What each first-layer unit looks for: its 784 weights drawn as a 28 x 28 image.
 
     Unit ``u`` of the first Dense layer computes ``z = x·W[:, u] + b[u]`` from
     the flattened image ``x``; reshaping the column ``W[:, u]`` back to 28 x 28
     puts each weight on the pixel it multiplies. Red pixels add to ``z`` when
     inked, blue ones subtract; white ones do not matter. All tiles share one
-    scale, symmetric around 0, so tiles can be compared and white is exactly 0.
+    scale, symmetric around 0, so tiles can be compared and white is exactly 0;
+    pass the same ``vmax`` to two figures (before and after training) to compare
+    them too.
     An untrained kernel (Glorot-uniform) looks like noise; after training,
     strokes and blobs appear.
 
@@ -112,13 +125,15 @@ def unit_weights(kernel: Any, units: Sequence[int] | None = None, *, image_shape
             ``model.get_layer("dense").get_weights()[0]``.
         units: which units (columns) to draw, in that order; default the first 16.
         image_shape: the input images' shape, whose product is the kernel's first axis.
+        vmax: the colour scale runs from ``-vmax`` to ``vmax``; by default the
+            largest absolute weight drawn.
 
     Returns:
         A new `matplotlib.figure.Figure`: one axes per unit, in order, then one colour bar.
 
     Raises:
         ValueError: ``kernel`` is not 2-D, its rows do not match ``image_shape``,
-            or a unit is not a column of it.
+            a unit is not a column of it, or ``vmax`` is not a positive number.
 
     Examples:
         >>> import numpy as np
@@ -126,6 +141,8 @@ def unit_weights(kernel: Any, units: Sequence[int] | None = None, *, image_shape
         >>> fig = unit_weights(w, units=[0, 19])
         >>> [ax.get_title() for ax in fig.axes[:2]], fig.axes[0].images[0].get_clim()
         (['unit 0', 'unit 19'], (-0.5, 0.5))
+        >>> unit_weights(w, units=[0, 19], vmax=2.0).axes[0].images[0].get_clim()
+        (-2.0, 2.0)
     """
     w = as_numbers(kernel, "kernel", 2)  # (784, n_units)
     shape = tuple(image_shape)
@@ -145,17 +162,23 @@ def unit_weights(kernel: Any, units: Sequence[int] | None = None, *, image_shape
             raise ValueError(f"Expected units between 0 and {n_units - 1}. Received: {u!r}.")
     chosen = [int(u) for u in chosen]
     tiles = w[:, chosen]  # (784, len(chosen))
-    limit = float(np.abs(tiles).max()) or 1.0  # one scale for every tile, symmetric: white is 0
+    if vmax is None:
+        limit = float(np.abs(tiles).max()) or 1.0  # one scale for every tile, symmetric: white is 0
+    elif isinstance(vmax, bool) or not isinstance(vmax, (int, float, np.number)) or not 0 < vmax < np.inf:
+        raise ValueError(f"Expected vmax to be a positive number. Received: vmax={vmax!r}")
+    else:
+        limit = float(vmax)
     norm = Normalize(-limit, limit)
 
     rows, cols = grid_shape(len(chosen))
-    fig = figure(max(7.0, 1.75 * cols + 1.2), max(3.8, 1.8 * rows + 1.1))
+    tile = min(1.6, (MAX_WIDTH - 1.6) / cols)  # inches; the colour bar and its label take the rest
+    fig = figure(min(MAX_WIDTH, tile * cols + 1.6), max(3.4, (tile + 0.3) * rows + 1.2))
     grid = fig.add_gridspec(rows, cols + 1, width_ratios=(*([1] * cols), 0.08))
     im = None
     for i, u in enumerate(chosen):
         ax = fig.add_subplot(grid[i // cols, i % cols])
         im = ax.imshow(w[:, u].reshape(shape), cmap=WEIGHT_CMAP, norm=norm)
-        ax.set_title(f"unit {u}", fontsize=9)
+        ax.set_title(f"unit {u}")
         ax.set_xticks([])
         ax.set_yticks([])
     cbar = fig.colorbar(im, cax=fig.add_subplot(grid[:, cols]))
@@ -167,18 +190,16 @@ def unit_weights(kernel: Any, units: Sequence[int] | None = None, *, image_shape
         what = f"units {chosen[0]}–{chosen[-1]}"
     else:
         what = f"{len(chosen)} chosen units"
-    fig.suptitle(
-        f"What each first-layer unit looks for: {what} of {fmt.count(n_units)}\n"
-        f"each unit's {fmt.count(w.shape[0])} weights as a {shape[0]} × {shape[1]} image, "
-        f"one colour scale ±{fmt.num(limit)}",
-        fontsize="large",
-    )
+    suptitle(fig, f"What each first-layer unit looks for: {what} of {fmt.count(n_units)}; "
+                  f"each unit's {fmt.count(w.shape[0])} weights as a {shape[0]} × {shape[1]} image, "
+                  f"one colour scale ±{fmt.num(limit)}")  # fmt: skip
     return fig
 
 
 # -- activations over training -----------------------------------------------------------------
 
 
+@styled
 def activation_histograms(
     epochs: Any,
     counts: Any,
@@ -189,9 +210,9 @@ def activation_histograms(
 ) -> Figure:
     """How the hidden layer's activations on one fixed probe batch change, epoch after epoch.
 
-    Left: one step histogram per epoch, overlaid, early epochs dark blue and
+    Top: one step histogram per epoch, overlaid, early epochs dark blue and
     late ones orange, on a log count axis (ReLU's pile of zeros in the first bin is
-    tens of times taller than the tail). Right: the same counts as a heat map,
+    tens of times taller than the tail). Bottom: the same counts as a heat map,
     one row per epoch, so a long run stays readable. With ``zero_share``, the
     legend gives each epoch's share of activations exactly 0 (units ReLU switched
     off for that image).
@@ -244,8 +265,8 @@ def activation_histograms(
     names = [str(int(v)) if v == round(v) else f"{v:g}" for v in e]
     colors = matplotlib.colormaps[EPOCH_CMAP](np.linspace(0.0, 0.8, n_epochs))  # light yellow is hard to see
 
-    fig = figure(13, 5.0)
-    ax_h, ax_m = fig.subplots(1, 2, width_ratios=(1.15, 1))
+    fig = figure(7.5, 7.6)
+    ax_h, ax_m = fig.subplots(2, 1, sharex=True, height_ratios=(1.4, 1))  # one activation axis for both
     for i in range(n_epochs):
         label = f"epoch {names[i]}" + ("" if zeros is None else f": {fmt.pct(zeros[i])} zero")
         ax_h.stairs(c[i], x, color=colors[i], linewidth=1.6, label=label)
@@ -259,8 +280,9 @@ def activation_histograms(
     ax_h.grid(alpha=0.3)
     shown = range(n_epochs) if n_epochs <= 12 else np.unique(np.linspace(0, n_epochs - 1, 10).round().astype(int))
     handles, labels = ax_h.get_legend_handles_labels()
-    ax_h.legend([handles[i] for i in shown], [labels[i] for i in shown], fontsize=8,
+    ax_h.legend([handles[i] for i in shown], [labels[i] for i in shown], loc="upper right",
                 title=None if n_epochs <= 12 else f"{len(shown)} of {n_epochs} epochs")  # fmt: skip
+    ax_h.xaxis.set_tick_params(labelbottom=True)
 
     positive = c[c > 0]
     norm = LogNorm(float(positive.min()), float(positive.max())) if positive.size and positive.max() > positive.min() \
@@ -273,7 +295,7 @@ def activation_histograms(
     ax_m.set_yticks(range(0, n_epochs, step), [f"epoch {names[i]}" for i in range(0, n_epochs, step)])
     ax_m.set_xlabel("activation value")
     ax_m.set_title("the same counts, one row per epoch (white: empty)")
-    fig.colorbar(mesh, ax=ax_m, label="count in bin" + (" (log scale)" if isinstance(norm, LogNorm) else ""))
+    fig.colorbar(mesh, ax=ax_m, label="count in bin" + (" (log)" if isinstance(norm, LogNorm) else ""))
 
     if title is None:
         span = f"epoch {names[0]}" if n_epochs == 1 else f"epoch {names[0]} → {names[-1]}"
@@ -281,5 +303,5 @@ def activation_histograms(
         if zeros is not None:
             change = fmt.pct(zeros[0]) if n_epochs == 1 else f"{fmt.pct(zeros[0])} → {fmt.pct(zeros[-1])}"
             title += f": exactly 0 for {change}"
-    fig.suptitle(title, fontsize="large")
+    suptitle(fig, title)
     return fig
