@@ -22,6 +22,7 @@ from test_figures_training import CM, EDGES, PER_CLASS, activation_counts, digit
 
 from explain import figures
 from explain.data.dataset import FASHION_CLASSES
+from explain.data.digit import prepare_digit
 from explain.figures import _style
 
 #: Every public figure, drawn from numbers alone, with the inputs the docs and the slides use.
@@ -61,6 +62,7 @@ FIGURES: dict[str, Callable[[], Figure]] = {
         ],
         rates={"dropout": 0.2},
     ),
+    "digit_steps": lambda: figures.digit_steps(prepare_digit(255 - raw_digit())),
     "with_note": lambda: figures.with_note(figures.training_curves(HISTORY), "trained 5 epochs on MNIST, seed 0"),
 }
 

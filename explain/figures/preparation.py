@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from explain.figures._style import HIGHLIGHTS, IMAGE_CMAP, figure, image_2d
+from explain.figures._style import HIGHLIGHTS, IMAGE_CMAP, figure, image_2d, styled
 
 
 class PreparedResult(Protocol):
@@ -25,6 +25,7 @@ class PreparedResult(Protocol):
     offset: tuple[int, int]
 
 
+@styled
 def digit_steps(prepared: PreparedResult, *, title: str | None = None) -> Figure:
     """Every step of `explain.prepare_digit`, one panel each, from the picture to the model's input.
 
@@ -39,7 +40,7 @@ def digit_steps(prepared: PreparedResult, *, title: str | None = None) -> Figure
         title: a title over the panels (default: none).
 
     Returns:
-        A new `matplotlib.figure.Figure` with six panels.
+        A new `matplotlib.figure.Figure` with six panels, in two rows of three.
 
     Raises:
         ValueError: ``prepared`` does not hold six steps of 2-D images.
@@ -55,13 +56,13 @@ def digit_steps(prepared: PreparedResult, *, title: str | None = None) -> Figure
     steps = list(prepared.steps)
     if len(steps) != 6:
         raise ValueError(f"Expected the six steps of explain.prepare_digit. Received: {len(steps)} steps.")
-    fig = figure(13.0, 2.9)
-    axes = fig.subplots(1, 6)
+    fig = figure(7.5, 5.6)  # two rows of three: each panel large enough for its title at 11 pt
+    axes = fig.subplots(2, 3).ravel()
     for i, (ax, (name, image)) in enumerate(zip(axes, steps)):
         a = image_2d(image, name)
         limits = {"vmin": 0.0, "vmax": 1.0} if i in (0, 5) else {}  # the grey picture and the result: 0–1
         ax.imshow(a, cmap=IMAGE_CMAP, interpolation="nearest", **limits)
-        ax.set_title(name, fontsize=9)
+        ax.set_title(name)
         ax.set_xticks([])
         ax.set_yticks([])
     top, bottom, left, right = prepared.box
@@ -79,7 +80,6 @@ def digit_steps(prepared: PreparedResult, *, title: str | None = None) -> Figure
     for ax in axes[4:]:
         ax.set_xticks([0, 14, 27])
         ax.set_yticks([0, 14, 27])
-        ax.tick_params(labelsize=7)
     if title:
         fig.suptitle(title)
     return fig
