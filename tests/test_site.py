@@ -35,7 +35,7 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 from axe import run_axe
-from test_docs import REPO, Build, build_site, model_cache, pages, require, shows_a_traceback
+from test_docs import REPO, Build, build_site, pages, require, shows_a_traceback
 
 pytestmark = pytest.mark.slow  # builds the site or starts a kernel: minutes
 
@@ -347,14 +347,11 @@ def test_the_keyboard_reaches_every_scrolling_region(visits: dict[tuple[str, int
     assert not unreachable, unreachable
 
 
-def test_no_page_shows_a_path_of_the_build_machine(
-    visits: dict[tuple[str, int], Visit], site: Path, request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:  # fmt: skip
+def test_no_page_shows_a_path_of_the_build_machine(visits: dict[tuple[str, int], Visit], site: Path) -> None:
     import explain
 
     machine = {REPO, Path.home(), Path(sys.prefix), Path(explain.__file__).parents[1], site}
-    machine.add(model_cache(request.config, tmp_path_factory))
+    machine.add(Path(os.environ["EXPLAIN_CACHE"]))  # the test suite's model cache (conftest.py)
     if os.environ.get("EXPLAIN_MNIST"):
         mnist = Path(os.environ["EXPLAIN_MNIST"]).resolve()
         machine |= {mnist, mnist.parent}
