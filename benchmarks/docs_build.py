@@ -4,9 +4,13 @@ Usage:
     EXPLAIN_MNIST=../shared/data/mnist.npz python benchmarks/docs_build.py [--runs 2]
 
 Builds the site with ``mkdocs build --strict`` into a temporary folder: first with
-an empty model cache (cold: the build trains the tutorial's model on MNIST and
-on Fashion-MNIST, and runs the fault gallery's runs it shows), then ``--runs``
-times with that cache filled (warm: everything is loaded). Goals on two CPU
+an empty cache (cold: the build trains the tutorial's model on MNIST and on
+Fashion-MNIST and the runs the pages show, runs every executed block and keeps
+each page's outputs, see ``docs/hooks/exec_cache.py``), then ``--runs`` times
+with that cache filled (warm: nothing changed, so no page runs again), then once
+with the models cached but every block run again (``EXPLAIN_DOCS_CACHE=off``:
+what a build costs after a change to the package, which makes every page run).
+Checks that every warm site is byte for byte the cold one. Goals on two CPU
 cores, idle (issue #11): warm at most 30 s, cold at most 3 minutes.
 
 The result goes to ``benchmarks/results/docs_build.json`` (written atomically),
@@ -32,15 +36,23 @@ REPO = Path(__file__).resolve().parents[1]
 RESULT = REPO / "benchmarks" / "results" / "docs_build.json"
 
 
-def build(cache: Path, site: Path) -> float:
+def build(cache: Path, site: Path, *, pages_cached: bool = True) -> float:
     """Seconds of one strict build of the real site into ``site`` with the model cache ``cache``."""
     env = {**os.environ, "EXPLAIN_CACHE": str(cache), "NO_MKDOCS_2_WARNING": "1"}
+    env["EXPLAIN_DOCS_CACHE"] = "on" if pages_cached else "off"
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site)],
         cwd=REPO, env=env, check=True,
     )  # fmt: skip
     return time.perf_counter() - start
+
+
+def same_files(a: Path, b: Path) -> bool:
+    """Whether two built sites hold the same files with the same bytes."""
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    return files_a == files_b and all((a / f).read_bytes() == (b / f).read_bytes() for f in files_a)
 
 
 def main() -> None:
@@ -59,14 +71,21 @@ def main() -> None:
         cache, site = Path(tmp) / "cache", Path(tmp) / "site"
         cold = build(cache, site)
         print(f"cold build (empty cache, training included): {cold:.1f} s", flush=True)
-        warm = [build(cache, site) for _ in range(args.runs)]
-        print(f"warm builds: {', '.join(f'{w:.1f} s' for w in warm)}", flush=True)
+        warm, identical = [], True
+        for i in range(args.runs):
+            warm.append(build(cache, Path(tmp) / f"warm{i}"))
+            identical &= same_files(site, Path(tmp) / f"warm{i}")
+        print(f"warm builds: {', '.join(f'{w:.1f} s' for w in warm)}; identical to the cold site: {identical}")
+        rerun = build(cache, Path(tmp) / "rerun", pages_cached=False)
+        print(f"models cached, every block run again: {rerun:.1f} s", flush=True)
     v = versions()
     result = {
         "date": datetime.date.today().isoformat(),
         "cold_seconds": round(cold, 1),
         "warm_seconds": [round(w, 1) for w in warm],
         "warm_median_seconds": round(statistics.median(warm), 1),
+        "warm_identical_to_cold": identical,
+        "blocks_rerun_seconds": round(rerun, 1),
         "cpus": os.cpu_count(),
         "machine": platform.machine(),
         "data": ("the MNIST sample shipped with explain" if data.is_sample

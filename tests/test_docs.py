@@ -72,8 +72,10 @@ def build_site(config: pytest.Config, tmp_path_factory: pytest.TempPathFactory) 
         site = tmp_path_factory.mktemp("site")
         announce(config, "building the docs site (mkdocs build --strict; minutes when the models are not cached)")
         start = time.perf_counter()
-        # The test session's model cache (conftest.py): models the tests trained are not trained again.
-        process = mkdocs_build(REPO / "mkdocs.yml", site, env={"EXPLAIN_CACHE": os.environ["EXPLAIN_CACHE"]})
+        # The test session's model cache (conftest.py): models the tests trained are not trained again. Every
+        # block runs (no page outputs kept from an earlier build): the tests check what the package makes now.
+        env = {"EXPLAIN_CACHE": os.environ["EXPLAIN_CACHE"], "EXPLAIN_DOCS_CACHE": "off"}
+        process = mkdocs_build(REPO / "mkdocs.yml", site, env=env)
         announce(config, f"docs site built in {time.perf_counter() - start:.0f} s")
         _builds["site"] = Build(site, process, time.perf_counter() - start)
     return _builds["site"]

@@ -138,7 +138,7 @@ class Run:
     data: str  # "full MNIST", "the MNIST sample"
     epochs: int  # 0: untrained
     seed: int
-    how: str  # "loaded from explain's cache", "trained during this build, then cached", "built here"
+    how: str  # "explain.trained: trained once with this seed, kept in explain's cache", "built here"
     key: str = ""  # explain's cache key (shown in the provenance box only)
     value: Any = None  # the Trained, FaultRun or model
 
@@ -158,14 +158,15 @@ def _use(run):
     return run
 
 
-def _cached_how(from_cache):
-    return "loaded from explain's cache" if from_cache else "trained during this build, then cached"
+# The same words whether this build trained a model or loaded it: a page's output is kept between builds
+# with the same inputs (docs/hooks/exec_cache.py), and a seeded run gives the same model either way.
+_CACHED_HOW = "explain.trained: trained once with this seed, kept in explain's cache"
 
 
 def _trained_run(name, title, ds, **settings):
     def compute():
         t = explain.trained(ds, seed=SEED, **settings)
-        return Run(name, title, data_short(ds), t.settings["epochs"], SEED, _cached_how(t.from_cache), t.key, t)
+        return Run(name, title, data_short(ds), t.settings["epochs"], SEED, _CACHED_HOW, t.key, t)
 
     return _use(_once(f"run:{name}", compute))
 
@@ -250,7 +251,7 @@ def fault(name):
     def compute():
         r = explain.faults.run(name)
         epochs = len(r.run.history["loss"]) if r.run is not None else r.fault.epochs
-        how = "loaded from explain's cache" if r.from_cache else "trained during this build, then cached"
+        how = "explain.faults.run: trained once, kept in explain's cache"
         return Run(f"fault:{name}", f"the fault run {name}", "the MNIST sample", epochs, SEED, how, "", r)
 
     return _use(_once(f"run:fault:{name}", compute)).value

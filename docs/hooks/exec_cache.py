@@ -1,0 +1,206 @@
+"""MkDocs hook: what each executed block printed, kept between builds whose inputs are the same.
+
+A page's executed blocks (markdown-exec's ``python exec="true"``) are what makes a build slow: they load
+the trained models, run the forward passes and draw the figures. Their output depends only on the page's
+Markdown, on the code they run (the ``explain`` package, ``docs/snippets``, this file), on the data
+files, on the benchmark results a page prints and on the versions of the libraries: with the same seed,
+the same numbers and the same figures (the test suite checks that promise). So the hook stores the
+output of every block of a page under a key made of all of these, and a later build with the same key
+prints the stored output instead of running the page again (a warm build). Change any input and the
+page runs again; a page whose block fails is never stored.
+
+Only the execution is skipped: markdown-exec still converts the output to HTML (headings, the table of
+contents, links), so a replayed page is the page the run made. The blocks of a page run in a session of
+their own (the page's path and the ``session`` name), as markdown-exec runs them.
+
+The store is ``$EXPLAIN_CACHE/docs-pages`` (else explain's cache folder); ``EXPLAIN_DOCS_CACHE=off``
+runs every block and stores nothing (the test suite's own build, and ``benchmarks/docs_build.py``'s
+uncached builds, use it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import linecache
+import os
+import re
+import sys
+import traceback
+from functools import partial
+from io import StringIO
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import markdown_exec
+
+FORMAT = 1  # the layout of a stored page; a new layout makes every page run again
+DOCS = Path(__file__).resolve().parents[1]
+#: Libraries whose version can change what a block prints.
+LIBRARIES = ("tensorflow", "keras", "numpy", "matplotlib", "pillow", "rich", "markdown-exec")
+#: Variables and files that choose the data the pages load.
+DATA_VARIABLES = ("EXPLAIN_MNIST", "EXPLAIN_FASHION_MNIST")
+DATA_PLACES = ("~/.keras/datasets/mnist.npz", "~/.keras/datasets/fashion-mnist", "/usr/share/datasets/fashion-mnist")
+
+
+class _Page:
+    """The page being built: its key, and the outputs replayed or recorded."""
+
+    key: str | None = None
+    name: str = ""
+    replay: list[dict[str, str]] | None = None
+    recorded: list[dict[str, str]] = []
+    failed: bool = False
+    sessions: dict[str, dict[str, Any]] = {}
+
+
+_page = _Page()
+_store: Path | None = None
+_inputs_key = ""
+
+
+def _enabled() -> bool:
+    return os.environ.get("EXPLAIN_DOCS_CACHE", "on").strip().lower() not in {"off", "0", "no", "false"}
+
+
+def _digest_tree(h: Any, root: Path) -> None:
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+
+
+def _digest_place(h: Any, place: str) -> None:
+    """A data file or folder by its path, size and modification time (hashing 50 MB at every build costs)."""
+    path = Path(os.path.expanduser(place))
+    if path.is_dir():
+        for p in sorted(path.rglob("*")):
+            if p.is_file():
+                st = p.stat()
+                h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    elif path.is_file():
+        st = path.stat()
+        h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    else:
+        h.update(f"{path}\0absent\0".encode())
+
+
+def inputs_key() -> str:
+    """The hash of everything a page's output depends on besides its own Markdown."""
+    h = hashlib.sha256(f"format {FORMAT}\0python {sys.version}\0".encode())
+    spec = importlib.util.find_spec("explain")  # the package the pages import, without importing it
+    if spec is None or spec.origin is None:
+        raise RuntimeError("Expected the explain package to be importable for the docs build. Received: none found.")
+    _digest_tree(h, Path(spec.origin).parent)
+    _digest_tree(h, DOCS / "snippets")
+    _digest_tree(h, DOCS / "hooks")
+    _digest_tree(h, DOCS.parent / "benchmarks" / "results")
+    for name in LIBRARIES:
+        try:
+            h.update(f"{name} {importlib.metadata.version(name)}\0".encode())
+        except importlib.metadata.PackageNotFoundError:
+            h.update(f"{name} absent\0".encode())
+    for variable in DATA_VARIABLES:
+        value = os.environ.get(variable, "")
+        h.update(f"{variable}={value}\0".encode())
+        if value:
+            _digest_place(h, value)
+    for place in DATA_PLACES:
+        _digest_place(h, place)
+    return h.hexdigest()
+
+
+def _store_folder() -> Path:
+    base = os.environ.get("EXPLAIN_CACHE") or str(Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache") / "explain")
+    return Path(os.path.expanduser(base)) / "docs-pages"
+
+
+def _slug(src_uri: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", src_uri).strip("-")
+
+
+def _run(code: str, returncode: int | None = None, session: str | None = None, id: str | None = None, **extra: Any):  # noqa: A002
+    """Run one block as markdown-exec does (``print`` goes to the page), or give back its stored output."""
+    digest = hashlib.sha256(code.encode()).hexdigest()
+    if _page.replay is not None:
+        i = len(_page.recorded)
+        if i >= len(_page.replay) or _page.replay[i]["code"] != digest:
+            raise markdown_exec.ExecutionError(
+                f"Expected the stored output of block {i + 1} of {_page.name}. Received: a different block. "
+                f"Delete {_store} to build every page afresh."
+            )
+        _page.recorded.append(_page.replay[i])
+        return _page.replay[i]["output"]
+    scope = _page.sessions.setdefault(session, {}) if session else {}
+    name = f"<code block: {_page.name}; {session or ''} n{len(_page.recorded) + 1}>"
+    module = re.sub(r"[^a-zA-Z\d]+", "_", name)
+    scope["__name__"] = module  # a module of its own, as dataclasses and pickle expect
+    sys.modules[module] = ModuleType(module)
+    buffer = StringIO()
+    scope["print"] = partial(_print, buffer)
+    linecache.cache[name] = (len(code), None, code.splitlines(keepends=True), name)  # tracebacks show the lines
+    try:
+        exec(compile(code, name, "exec"), scope)  # noqa: S102 - the docs' own code
+    except Exception as error:
+        _page.failed = True
+        trace = traceback.TracebackException.from_exception(error)
+        raise markdown_exec.ExecutionError(markdown_exec.code_block("python", "".join(trace.format()))) from error
+    output = buffer.getvalue()
+    _page.recorded.append({"code": digest, "output": output})
+    return output
+
+
+def _print(buffer: StringIO, *texts: Any, end: str = "\n", **_: Any) -> None:
+    buffer.write(" ".join(str(t) for t in texts) + end)
+
+
+def _format_python(**kwargs: Any) -> str:
+    return markdown_exec.base_format(language="python", run=_run, **kwargs)
+
+
+def on_config(config: Any) -> Any:
+    """Run every Python block through this hook (markdown-exec's formatting, this hook's execution)."""
+    global _store, _inputs_key
+    markdown_exec.formatters["python"] = _format_python
+    markdown_exec.formatters["py"] = _format_python
+    _store = _store_folder() if _enabled() else None
+    _inputs_key = inputs_key() if _store is not None else ""
+    return config
+
+
+def on_page_markdown(markdown: str, page: Any, **_: Any) -> str:
+    """Find the stored outputs of this page, if its Markdown and every input are the same as then."""
+    _page.name = page.file.src_uri
+    _page.recorded, _page.failed, _page.sessions, _page.replay = [], False, {}, None
+    _page.key = None
+    if _store is not None:
+        _page.key = hashlib.sha256(f"{_inputs_key}\0{page.file.src_uri}\0{markdown}".encode()).hexdigest()
+        stored = _store / f"{_slug(page.file.src_uri)}.{_page.key[:32]}.json"
+        try:
+            entry = json.loads(stored.read_text())
+            if entry.get("format") == FORMAT and entry.get("key") == _page.key:
+                _page.replay = entry["outputs"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # not stored yet, or unreadable: the page runs
+    return markdown
+
+
+def on_page_content(html: str, page: Any, **_: Any) -> str:
+    """Store what a page's blocks printed, when every block ran (a page that failed is never stored)."""
+    if _store is None or _page.key is None or _page.replay is not None or _page.failed or not _page.recorded:
+        return html
+    slug = _slug(page.file.src_uri)
+    target = _store / f"{slug}.{_page.key[:32]}.json"
+    try:
+        _store.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps({"format": FORMAT, "key": _page.key, "outputs": _page.recorded}))
+        os.replace(temporary, target)  # whole or not at all
+        for old in _store.glob(f"{slug}.*.json"):  # the same page's outputs for older inputs
+            if old != target:
+                old.unlink(missing_ok=True)
+    except OSError as e:
+        print(f"explain docs: page outputs not stored ({e})", file=sys.stderr)
+    return html
