@@ -113,8 +113,9 @@ def inputs_key() -> str:
 
 
 def _store_folder() -> Path:
-    base = os.environ.get("EXPLAIN_CACHE") or str(Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache") / "explain")
-    return Path(os.path.expanduser(base)) / "docs-pages"
+    from explain._core.cache import cache_dir  # importing explain is cheap: TensorFlow loads on first use
+
+    return cache_dir() / "docs-pages"
 
 
 def _slug(src_uri: str) -> str:
