@@ -65,14 +65,9 @@ def _parser() -> argparse.ArgumentParser:
         "every layer, compile, fit, evaluate. Prints what each line produced and writes the figures (PNG) "
         "and a summary (Markdown, JSON) to --out.",
     )
-    tour.add_argument("--data", default="auto", metavar="auto|sample|PATH",
-                      help="where MNIST comes from (default: auto)")  # fmt: skip
-    tour.add_argument("--epochs", type=_positive_int, default=5, help="epochs to train (default: 5, as the tutorial)")
-    tour.add_argument("--index", type=_non_negative_int, default=0, help="which test digit to follow (default: 0)")
-    tour.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
+    _run_options(tour, epochs_help="epochs to train (default: 5, as the tutorial)", index=True)
     tour.add_argument("--out", default="explain-tour", help="folder for figures and summary (default: ./explain-tour)")
     tour.add_argument("--no-progress", action="store_true", help="hide Keras's progress bar while training")
-    tour.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
     figs = sub.add_parser(
         "figures",
         help="save every teaching figure (PNG) for slides",
@@ -80,11 +75,7 @@ def _parser() -> argparse.ArgumentParser:
         "then loaded from the cache), and print the call that makes each.",
     )
     figs.add_argument("--out", default="explain-figures", help="folder for the PNGs (default: ./explain-figures)")
-    figs.add_argument("--data", default="auto", metavar="auto|sample|PATH", help="where MNIST comes from")
-    figs.add_argument("--epochs", type=_positive_int, default=5, help="epochs of the trained model (default: 5)")
-    figs.add_argument("--index", type=_non_negative_int, default=0, help="which test digit to follow (default: 0)")
-    figs.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
-    figs.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
+    _run_options(figs, index=True)
     image = sub.add_parser(
         "trace-image",
         help="prepare a picture of a digit as MNIST's were and trace it through the trained model",
@@ -95,10 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     image.add_argument("picture", metavar="PICTURE", help="the picture of one digit (PNG, JPEG, …)")
     image.add_argument("--out", default=None, help="the steps figure, PNG (default: ./PICTURE-steps.png)")
-    image.add_argument("--data", default="auto", metavar="auto|sample|PATH", help="where MNIST comes from")
-    image.add_argument("--epochs", type=_positive_int, default=5, help="epochs of the trained model (default: 5)")
-    image.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
-    image.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
+    _run_options(image, index=False)
     diag = sub.add_parser(
         "diagnose",
         help="say what went wrong in a training run, from the log model.fit printed",
@@ -144,6 +132,20 @@ def _non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, received {text!r}")
     return value
+
+
+def _run_options(
+    command: argparse.ArgumentParser, *, index: bool, epochs_help: str = "epochs of the trained model (default: 5)"
+) -> None:
+    """The options of every command that trains (or loads) the Hello World: data, epochs, seed, [index], verbose."""
+    command.add_argument("--data", default="auto", metavar="auto|sample|PATH",
+                         help="where MNIST comes from (default: auto)")  # fmt: skip
+    command.add_argument("--epochs", type=_positive_int, default=5, help=epochs_help)
+    if index:
+        command.add_argument("--index", type=_non_negative_int, default=0,
+                             help="which test digit to follow (default: 0)")  # fmt: skip
+    command.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
+    command.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,24 +1,8 @@
-"""Figures of one forward pass: the digit, its pixels, Flatten, Dense, Dropout and softmax.
+"""Figures of one forward pass: the digit (`digit`), its pixels before and after ``x / 255`` (`pixel_values`),
+Flatten (`flatten_strip`), Dense (`dense_histograms`), Dropout (`dropout_mask`) and softmax (`softmax_bars`).
 
-One function per picture the Hello World needs:
-
-- `digit`: one image with a colour bar, the tutorial's ``plt.imshow(x); plt.colorbar()``;
-- `pixel_values`: the same pixels before and after ``x / 255``, with the numbers;
-- `flatten_strip`: the image and the 784-vector Flatten makes of it, row after row;
-- `dense_histograms`: ``z = x·W + b`` and the activation, as two histograms;
-- `dropout_mask`: Keras's real Dropout mask, with the layer's input and output;
-- `softmax_bars`: the ten logits and the ten probabilities softmax makes of them;
-- `training_curves`: loss and accuracy per epoch from ``model.fit(...).history``;
-- `save`: write a figure to disk, atomically and byte for byte reproducibly.
-
-Every function is pure: it reads its argument, builds a new ``Figure`` and
-returns it. Nothing here touches ``matplotlib.pyplot`` (so no global figure
-state, no GUI backend, nothing to close) and nothing imports TensorFlow: the
-explanation objects are read by duck typing (any object with the attributes a
-docstring lists will do), so figures can be drawn from saved results, in the
-docs build, or in a test, without Keras. In a Jupyter notebook, run
-``%matplotlib inline`` once and a returned ``Figure`` displays itself (without
-it, Jupyter shows only ``<Figure size …>``); elsewhere, `save` it.
+Each reads an explanation object (`explain.flatten`, `explain.dense`, …) by duck typing and returns a new
+``Figure``; see the `explain.figures` package for what they share.
 """
 
 from __future__ import annotations
