@@ -1168,3 +1168,164 @@ def test_a_really_read_only_out_folder_is_refused_before_any_work(tmp_path) -> N
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert f"Received: {folder / 'new'}, where {folder} refuses a new file (Permission denied)" in proc.stderr
     assert list(folder.iterdir()) == []
+
+
+# == Issue #14, second audit: the same classes on the functions the first pass did not reach ===================
+
+
+@pytest.mark.parametrize("fn", ["loss_by_hand", "logits_shortcut", "gradients", "adam_steps"])
+def test_an_overflow_inside_the_model_stops_the_explainers_that_compute_a_loss(model, batch, fn) -> None:
+    # 3e38 fits in float32, so the input check passes; x·W overflows. A loss, gradients or Adam steps computed
+    # from inf/NaN would read "NumPy matches Keras to nan": refused, naming the inputs as the cause.
+    x, y = batch
+    x = x.copy()
+    x[:, 4:8] = 3e38
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", explain.PixelScaleWarning)
+        warnings.simplefilter("ignore", ExplanationWarning)
+        warnings.simplefilter("error", RuntimeWarning)  # and no NumPy warning on the way
+        says = (
+            r"Expected finite (outputs|loss) of model 'hello_world'.*Received: \d+ of \d+ values infinite or "
+            r"NaN: float32 overflowed.*The inputs reach 3e\+38, far outside any pixel scale.*explain\.normalize"
+        )
+        with pytest.raises(InputError, match=says):
+            getattr(explain, fn)(model, x, y)
+
+
+def test_weights_that_diverged_are_named_as_the_cause_when_the_inputs_are_pixels(batch) -> None:
+    from explain._core import checks
+
+    x, _ = batch
+    with pytest.raises(InputError, match=r"The inputs are within pixel scale \(largest 1\), so the weights are the "
+                                         r"cause"):  # fmt: skip
+        checks.finite_result(np.array([np.nan]), what="loss", model_name="m", batch=x)
+
+
+@pytest.mark.parametrize("fn", ["trace", "dense", "softmax", "flatten", "dropout"])
+def test_an_overflow_in_the_forward_explainers_warns_once_and_no_numpy_warning_leaks(model, image, fn) -> None:
+    x = image.copy()
+    x[4:8] = 3e38
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        result = getattr(explain, fn)(model, x)
+        str(result)  # rendering the report computes ratios and means of inf too
+    kinds = {w.category for w in seen}
+    assert ExplanationWarning in kinds and RuntimeWarning not in kinds, [str(w.message)[:80] for w in seen]
+
+
+def test_a_layer_position_outside_the_trace_is_named(model, image) -> None:
+    with pytest.raises(IndexError, match=r"Expected layer in \[0, 5\) for the 5 steps of this trace \(the input is "
+                                         r"step 0\)\. Received: layer=5\."):  # fmt: skip
+        explain.dense(model, image, layer=5)
+    t = explain.trace(model, image)
+    with pytest.raises(IndexError, match=r"Received: layer=9\."):
+        t[9]
+    with pytest.raises(IndexError, match=r"Received: layer=1\.0, a float: pass layer=1\."):
+        t[1.0]
+    assert t[-1].name == "dense_1" and [s.name for s in t[1:3]] == ["flatten", "dense"]
+    assert explain.dense(model, image, layer=2).layer == "dense"  # a position that is a Dense layer works
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m, x, y: explain.gradients(m, x, y, training="no"),
+        lambda m, x, y: explain.figures.confusion_matrix(np.eye(3, dtype=int), normalize="no"),
+    ],
+    ids=["gradients-training", "confusion_matrix-normalize"],
+)
+def test_the_flags_the_first_pass_missed_are_real_bools(model, batch, call) -> None:
+    x, y = batch
+    with pytest.raises(ValueError, match=r"Expected \w+ to be True or False\. Received: \w+='no', which Python "
+                                         r"would read as True"):  # fmt: skip
+        call(model, x, y)
+
+
+@pytest.mark.parametrize("verbose", ["loud", 7, -1, True, 1.0, "1"])
+def test_train_verbose_is_what_fit_takes_not_anything(tiny, verbose) -> None:
+    # Keras's fit takes verbose='loud' or 7 without a word; explain refuses them before training.
+    with pytest.raises(ValueError, match=r"Expected verbose to be 0 \(silent\), 1 \(a progress bar\), 2 \(one line "
+                                         r"per epoch\) or 'auto'\. Received: verbose="):  # fmt: skip
+        explain.train(explain.seed_model(), tiny, epochs=1, verbose=verbose)
+
+
+def test_figures_save_with_its_arguments_swapped_says_so(tmp_path) -> None:
+    from explain.figures.layers import digit
+
+    fig = digit(np.eye(28, dtype=np.uint8) * 255, label=1)
+    with pytest.raises(TypeError, match=r"Expected a matplotlib Figure.*Received: pathlib\.PosixPath .*The figure "
+                                        r"comes first: save\(fig, path\)\."):  # fmt: skip
+        explain.figures.save(tmp_path / "one.png", fig)
+    with pytest.raises(ValueError, match=r"Expected dpi to be a positive number\. Received: dpi=0"):
+        explain.figures.save(fig, tmp_path / "one.png", dpi=0)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("where", "match"),
+    [
+        ("long", r"Expected folder of at most 4,096 characters\. Received: a path of 5,005 characters"),
+        ("/dev/null", r"Expected folder to be a folder for the web page's weights\. Received: /dev/null, a character "
+                      r"device\."),
+        ("file", r"Expected folder to be a folder for the web page's weights\. Received: .*file, which is a file\. "
+                 r"Pass a folder"),
+        ("file/web", r"Expected folder to be a folder or a place to create one\. Received: .*file/web, but .*file "
+                     r"is a file, not a folder\."),
+        ("~nosuchuser/web", r"there is no user 'nosuchuser' on this machine"),
+    ],
+)  # fmt: skip
+def test_export_for_web_checks_its_folder_before_writing(model, tmp_path, where, match) -> None:
+    from explain.errors import OutputError
+
+    (tmp_path / "file").write_text("a file")
+    target = {"long": "/tmp/" + "a" * 5000}.get(where, where)
+    if where.startswith("file"):
+        target = tmp_path / where
+    with pytest.raises(OutputError, match=match):
+        explain.export_for_web(model, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"] and (tmp_path / "file").read_text() == "a file"
+
+
+# Property tests of the checks added in this pass, with the time per call bounded (a check must never scan
+# or allocate in proportion to anything but its input).
+
+
+def _timed(action, limit: float = 0.25):
+    import time
+
+    start = time.perf_counter()
+    try:
+        return action()
+    finally:
+        assert time.perf_counter() - start < limit
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=ANYTHING)
+def test_verbosity_takes_0_1_2_or_auto_only(value) -> None:
+    ok = value == "auto" if isinstance(value, str) else (
+        isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and value in (0, 1, 2)
+    )  # fmt: skip
+    if ok:
+        assert _timed(lambda: checks.verbosity(value)) == value
+    else:
+        with pytest.raises(ValueError, match=r"^Expected verbose to be 0 \(silent\)"):
+            _timed(lambda: checks.verbosity(value))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    value=st.one_of(
+        ANYTHING, st.text(min_size=250, max_size=6000), st.from_regex(r"~[a-z]{1,12}(/[a-z]{0,5})?"),
+        st.sampled_from(["/dev/null", "/dev/zero", "/etc/hostname", "/etc/hostname/x", "/", "/proc/self"]),
+    )
+)  # fmt: skip
+def test_an_output_folder_is_a_path_or_its_own_error(value) -> None:
+    from explain.errors import OutputError
+
+    try:
+        p = _timed(lambda: checks.output_folder(value, name="folder", error=OutputError))
+    except OutputError as e:
+        assert str(e).startswith("Expected") and "folder" in str(e).split("Received")[0]
+    else:
+        assert checks.path_kind(p) in ("folder", "missing")

@@ -152,6 +152,35 @@ read as True: pass training=False.
     raise ValueError(f"Expected {name} to be True or False. Received: {name}={value!r}{hint}")
 
 
+#: What ``model.fit(verbose=…)`` takes: Keras 3 reads any other value without a word.
+VERBOSITIES = (0, 1, 2, "auto")
+
+
+def verbosity(value: Any, *, name: str = "verbose") -> int | str:
+    """``value`` if ``model.fit`` takes it as ``verbose``: 0 (silent), 1 (progress bar), 2 (a line per epoch) or
+    ``"auto"``; else a ValueError (Keras would take ``verbose='loud'`` or ``verbose=7`` without a word).
+
+    Examples:
+        >>> verbosity(2), verbosity("auto")
+        (2, 'auto')
+        >>> verbosity("loud")
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected verbose to be 0 (silent), 1 (a progress bar), 2 (one line per epoch) or 'auto'. \
+Received: verbose='loud'
+    """
+    if isinstance(value, str):
+        ok = value == "auto"
+    else:
+        ok = not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, np.integer)) and value in (0, 1, 2)
+    if not ok:
+        raise ValueError(
+            f"Expected {name} to be 0 (silent), 1 (a progress bar), 2 (one line per epoch) or 'auto'. "
+            f"Received: {name}={value!r}{_text_hint(value)}"
+        )
+    return value if isinstance(value, str) else int(value)
+
+
 def index(name: str, value: Any, n: int | None, *, what: str = "the batch") -> int:
     """``value`` as an int if it is a whole number that picks one of ``n`` items (negative counts from the end).
 
@@ -347,6 +376,76 @@ explain never reads pipes or devices (they can block forever or never end): save
     raise error(
         f"Expected {name} to be {expected}. Received: {p}, {kind}. explain never reads pipes or "
         f"devices (they can block forever or never end): save the data to a file first."
+    )
+
+
+def output_folder(
+    value: Any,
+    *,
+    name: str = "folder",
+    error: type[Exception] = ValueError,
+    purpose: str = "the files",
+    suggest: str = "{name}='{path}'",
+) -> Path:
+    """``value`` as a Path if it can be (or become) a folder to write ``purpose`` into; else ``error``.
+
+    Nothing is created or written. Refused: what `path` refuses; a file, a device, a FIFO or a socket;
+    a missing folder under a file (``a-file/out``). Whether the folder takes files is for the writer
+    to find out (``explain.cli.output.check_out`` tries, for the command line).
+
+    Args:
+        value: the folder.
+        name: how the user named it, for messages (``folder``, ``--out``).
+        error: the exception class to raise.
+        purpose: what goes into the folder, for messages.
+        suggest: how to write another folder in the fix, with ``{name}`` and ``{path}`` filled in.
+
+    Examples:
+        >>> output_folder("/dev/null", name="folder")
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected folder to be a folder for the files. Received: /dev/null, a character device.
+    """
+    p = path(value, name=name, error=error)
+    kind = path_kind(p)
+    if kind == "file":
+        other = suggest.format(name=name, path=f"{p.with_suffix('')}-out")
+        raise error(
+            f"Expected {name} to be a folder for {purpose}. Received: {p}, which is a file. Pass a folder (it is "
+            f"created if needed), e.g. {other}."
+        )
+    if kind not in ("folder", "missing"):
+        raise error(f"Expected {name} to be a folder for {purpose}. Received: {p}, {kind}.")
+    existing = p
+    while path_kind(existing) == "missing" and existing.parent != existing:
+        existing = existing.parent
+    if kind == "missing" and path_kind(existing) != "folder":
+        raise error(
+            f"Expected {name} to be a folder or a place to create one. Received: {p}, but {existing} is "
+            f"{'a file' if path_kind(existing) == 'file' else path_kind(existing)}, not a folder."
+        )
+    return p
+
+
+def figure(value: Any, *, error: type[Exception] = TypeError) -> Any:
+    """``value`` if it is a matplotlib Figure (what every function of `explain.figures` returns); else ``error``.
+
+    Examples:
+        >>> figure("digit.png")
+        Traceback (most recent call last):
+        ...
+        TypeError: Expected a matplotlib Figure, such as explain.figures.digit(x) returns. Received: str \
+('digit.png'). The figure comes first: save(fig, path).
+    """
+    from matplotlib.figure import Figure
+
+    if isinstance(value, Figure):
+        return value
+    swapped = " The figure comes first: save(fig, path)." if isinstance(value, (str, os.PathLike)) else ""
+    shown = f" ({_short(os.fspath(value))})" if isinstance(value, (str, os.PathLike)) else ""
+    raise error(
+        f"Expected a matplotlib Figure, such as explain.figures.digit(x) returns. Received: "
+        f"{_type_name(value)}{shown}.{swapped}"
     )
 
 
@@ -595,6 +694,46 @@ def _check_scale(low: float, high: float, scale: InputScale, model_name: str) ->
     else:
         return
     warnings.warn(message, PixelScaleWarning, stacklevel=4)
+
+
+def finite_result(values: Any, *, what: str, model_name: str, batch: np.ndarray, where: str = "") -> None:
+    """Nothing if ``values`` (a model's outputs, a loss, gradients) are finite; else an InputError.
+
+    A batch that passes `model_batch` can still overflow float32 inside the model (values of 3e38 fit in
+    float32, but x·W does not). A loss or a gradient explained from inf or NaN would be a silent wrong
+    answer ("NumPy matches Keras to nan"), so the explainers that compute from the outputs stop here.
+    The message names the cause: inputs far outside any pixel scale, or else the weights.
+
+    Examples:
+        >>> finite_result(np.ones(3), what="outputs", model_name="m", batch=np.ones((1, 28, 28)))
+        >>> finite_result(np.array([1.0, np.nan]), what="outputs", model_name="m", batch=np.full((1, 2), 3e38))
+        Traceback (most recent call last):
+        ...
+        explain.errors.InputError: Expected finite outputs of model 'm'. Received: 1 of 2 values infinite or \
+NaN: float32 overflowed, so every number computed from them would be meaningless. The inputs reach 3e+38, far \
+outside any pixel scale: scale them into [0, 1] (explain.normalize(x) for raw 0–255 pixels) and check how they \
+were computed.
+    """
+    a = np.asarray(values, dtype=np.float64) if not isinstance(values, np.ndarray) else values
+    bad = ~np.isfinite(a)
+    if not bad.any():
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        top = float(np.max(np.abs(batch))) if batch.size else 0.0
+    if top > FAR_OUTSIDE:
+        cause = (
+            f"The inputs reach {top:g}, far outside any pixel scale: scale them into [0, 1] (explain.normalize(x) "
+            f"for raw 0–255 pixels) and check how they were computed."
+        )
+    else:
+        cause = (
+            f"The inputs are within pixel scale (largest {top:g}), so the weights are the cause (diverged, or a "
+            f"learning rate too large): start again from explain.seed_model(), or lower the learning rate."
+        )
+    raise InputError(
+        f"Expected finite {what} of model '{model_name}'{where}. Received: {int(bad.sum()):,} of {a.size:,} values "
+        f"infinite or NaN: float32 overflowed, so every number computed from them would be meaningless. {cause}"
+    )
 
 
 @dataclass(frozen=True)

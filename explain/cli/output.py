@@ -59,23 +59,12 @@ def check_out(out: Any, *, need: int = FIGURES_BYTES, name: str = "--out") -> Pa
         explain.errors.OutputError: Expected --out to be a folder for the files this command writes. Received: \
 /dev/null, a character device.
     """
-    p = checks.path(out, name=name, error=OutputError)
-    kind = checks.path_kind(p)
-    if kind not in ("file", "folder", "missing"):
-        raise OutputError(f"Expected {name} to be a folder for the files this command writes. Received: {p}, {kind}.")
-    if kind == "file":
-        raise OutputError(
-            f"Expected {name} to be a folder for the files this command writes. Received: {p}, which is a file. "
-            f"Pass a folder (it is created if needed), e.g. {name} {p.with_suffix('')}-out."
-        )
+    p = checks.output_folder(
+        out, name=name, error=OutputError, purpose="the files this command writes", suggest="{name} {path}"
+    )
     existing = p
     while checks.path_kind(existing) == "missing" and existing.parent != existing:
         existing = existing.parent
-    if checks.path_kind(existing) != "folder":
-        raise OutputError(
-            f"Expected {name} to be a folder or a place to create one. Received: {p}, but {existing} is "
-            f"{'a file' if checks.path_kind(existing) == 'file' else checks.path_kind(existing)}, not a folder."
-        )
     try:
         fd, probe = tempfile.mkstemp(dir=existing, prefix=".explain-write-test-")
         os.close(fd)

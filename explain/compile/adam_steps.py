@@ -490,7 +490,8 @@ def adam_steps(
         ValueError: ``steps`` < 1, a seed outside 0 … 2**32 - 1, ``training`` not True or False, or a
             hyper-parameter out of range.
         ModelError: the model is not a compiled Keras model with trainable weights and one input.
-        InputError: ``x`` has the wrong shape or values, or ``y`` is not one class label per image.
+        InputError: ``x`` has the wrong shape or values, or ``y`` is not one class label per image; or the
+            loss or a gradient overflowed to inf or NaN at some step (see `explain._core.checks.finite_result`).
 
     Examples:
         >>> import explain
@@ -539,7 +540,12 @@ def adam_steps(
             raise ModelError(
                 f"Expected every trainable weight to affect the loss. Received: no gradient for {', '.join(missing)}."
             )
-        return float(loss), [np.asarray(g) for g in grads]
+        result = float(loss), [np.asarray(g) for g in grads]
+        where = f" at step {len(losses) + 1} of {steps}"
+        checks.finite_result(result[0], what="loss", model_name=model.name, batch=batch, where=where)
+        for name, g in zip(names, result[1]):
+            checks.finite_result(g, what=f"gradients ({name})", model_name=model.name, batch=batch, where=where)
+        return result
 
     start = [np.array(v.numpy()) for v in variables]
     numpy_w = [w.copy() for w in start]  # NumPy's weights, Keras's form

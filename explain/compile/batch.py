@@ -30,7 +30,8 @@ def forward_batch(model: Any, x: Any, y: Any) -> tuple[Trace, np.ndarray, np.nda
 
     Raises:
         ModelError: the model does not output probabilities (for logits, the message names ``from_logits``).
-        InputError: bad images or labels (see `explain._core.checks.labels`).
+        InputError: bad images or labels (see `explain._core.checks.labels`), or outputs that overflowed to inf
+            or NaN (see `explain._core.checks.finite_result`).
 
     Examples:
         >>> import explain
@@ -42,6 +43,7 @@ def forward_batch(model: Any, x: Any, y: Any) -> tuple[Trace, np.ndarray, np.nda
     t = trace(model, x)
     probabilities = t.output[None] if t.single else t.output  # (n, classes)
     batch = t.input[None] if t.single else t.input  # (n, 28, 28)
+    checks.finite_result(probabilities, what="outputs", model_name=t.model_name, batch=batch)
     if probabilities.ndim != 2 or not t.is_distribution:
         raise ModelError(
             f"Expected model '{t.model_name}' to output probabilities (a softmax over the classes). "

@@ -263,8 +263,9 @@ def gradients(model: Any, x: Any, y: Any, *, seed: int = 0, training: bool = Tru
     Raises:
         ModelError: the model is not compiled with sparse categorical cross-entropy, or its layers are not a
             chain of Flatten, Dense and Dropout ending in a softmax or in logits.
-        InputError: ``x`` has the wrong shape or values, or ``y`` is not one class label per image.
-        ValueError: a seed outside 0 … 2**32 - 1.
+        InputError: ``x`` has the wrong shape or values, or ``y`` is not one class label per image; or the
+            outputs, the loss or a gradient overflowed to inf or NaN (see `explain._core.checks.finite_result`).
+        ValueError: a seed outside 0 … 2**32 - 1, or ``training`` not True or False.
 
     Examples:
         >>> import explain
@@ -278,7 +279,7 @@ def gradients(model: Any, x: Any, y: Any, *, seed: int = 0, training: bool = Tru
         >>> explain.gradients(explain.seed_model(hidden_units=128, output="logits"), x, y).path  # today's quickstart
         'logits'
     """
-    seed, training = checks.seed(seed), bool(training)
+    seed, training = checks.seed(seed), checks.flag("training", training)
     checks.compiled_model(model, why="the gradients are those of the compiled loss")
     loss_name = checks.loss_name(model.loss)
     if "sparse_categorical_crossentropy" not in loss_name:
@@ -324,6 +325,10 @@ def gradients(model: Any, x: Any, y: Any, *, seed: int = 0, training: bool = Tru
     if missing:
         raise ModelError(f"Expected every trainable weight to affect the loss. Received: no gradient for {missing}.")
     keras_out = [np.asarray(o) for o in outs]
+    checks.finite_result(keras_out[-1], what="outputs", model_name=model.name, batch=batch)
+    checks.finite_result(float(keras_loss), what="loss", model_name=model.name, batch=batch)
+    for name, g in zip(names, grads):
+        checks.finite_result(np.asarray(g), what=f"gradients ({name})", model_name=model.name, batch=batch)
 
     # Dropout's masks: the layer asked again with the same seed state draws the same mask (it depends only on
     # the shape and the seed), as explain.dropout does.

@@ -15,7 +15,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
 from explain._core import formatting as fmt
-from explain._core.checks import positive_int
+from explain._core.checks import flag, positive_int
 from explain.figures._style import (
     BAR_COLOR,
     CONFUSED_CMAP,
@@ -83,6 +83,7 @@ def confusion_matrix(matrix: Any, class_names: Sequence[Any] | None = None, *, n
         >>> [t.get_text() for t in confusion_matrix(m, normalize=True).axes[0].texts][:3]
         ['96.2%', '3.8%', '0']
     """
+    normalize = flag("normalize", normalize)
     counts = as_numbers(matrix, "matrix", 2)  # (k, k) true x predicted
     k = counts.shape[0]
     if counts.shape != (k, k):

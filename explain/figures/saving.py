@@ -42,6 +42,8 @@ def save(fig: Figure, path: str | os.PathLike[str], *, dpi: float = 150) -> Path
         The path written, as a `pathlib.Path`.
 
     Raises:
+        TypeError: ``fig`` is not a matplotlib Figure (``save(path, fig)``: the arguments swapped).
+        ValueError: ``dpi`` is not a positive number.
         OutputError: ``path`` is a folder (or a device, a FIFO), its folder is a file, or its suffix
             names a format matplotlib does not write; checked before anything is drawn.
 
@@ -53,6 +55,8 @@ def save(fig: Figure, path: str | os.PathLike[str], *, dpi: float = 150) -> Path
         >>> path.name, path.read_bytes()[:4]
         ('one.png', b'\\x89PNG')
     """
+    checks.figure(fig)
+    dpi = checks.positive_number("dpi", dpi)
     path = checks.path(path, name="path", error=OutputError)
     fmt = path.suffix[1:].lower() or "png"
     kind = checks.not_special(path, name="path", error=OutputError)

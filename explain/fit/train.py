@@ -148,6 +148,7 @@ def train(
     batch_size = checks.positive_int("batch_size", batch_size)
     probe_size = checks.positive_int("probe_size", probe_size)
     seed = checks.seed(seed)
+    verbose = checks.verbosity(verbose)
     validation_split = checks.unit_interval("validation_split", validation_split)
     n = len(data.y_train)
     if validation_split and not 0 < math.floor(n * (1 - validation_split)) < n:  # Keras's own split

@@ -146,6 +146,7 @@ def apply_activation(name: str, z: np.ndarray) -> np.ndarray:
     return np.asarray(keras().activations.get(name)(z))
 
 
+@np.errstate(over="ignore", invalid="ignore")  # an overflow is reported by trace's ExplanationWarning
 def dense(model: Any, x: Any, *, layer: str | None = None, index: int = 0) -> DenseExplanation:
     """Explain a Dense layer on a real input: ``z = x·W + b``, the activation, and a NumPy check.
 

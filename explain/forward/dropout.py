@@ -97,7 +97,8 @@ class DropoutExplanation(Rendered):
 
     def report(self) -> Report:
         kept = self.mask & (self.input != 0)
-        ratio = self.output[kept] / self.input[kept] if kept.any() else np.array([self.scale])
+        with np.errstate(over="ignore", invalid="ignore"):  # inf / inf after an overflow: NaN, in the table
+            ratio = self.output[kept] / self.input[kept] if kept.any() else np.array([self.scale])
         idx = np.flatnonzero(self.input != 0)[:8]
         rows = tuple(
             (
@@ -127,6 +128,7 @@ class DropoutExplanation(Rendered):
         )
 
 
+@np.errstate(over="ignore", invalid="ignore")  # an overflow is reported by trace's ExplanationWarning
 def dropout(
     model: Any,
     x: Any,

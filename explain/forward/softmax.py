@@ -133,6 +133,7 @@ def _is_logits(step: Step) -> bool:
     return step.activation == "linear"
 
 
+@np.errstate(over="ignore", invalid="ignore")  # an overflow is reported by trace's ExplanationWarning
 def softmax(
     model: Any,
     x: Any,

@@ -81,12 +81,13 @@ class Step:
     def stats(self) -> dict[str, float]:
         """Minimum, maximum, mean and share of exact zeros of the output."""
         out = self.output
-        return {
-            "min": float(out.min()),
-            "max": float(out.max()),
-            "mean": float(out.mean()),
-            "zeros": float((out == 0).mean()),
-        }
+        with np.errstate(over="ignore", invalid="ignore"):  # a sum past float32's range: the mean is inf, said so
+            return {
+                "min": float(out.min()),
+                "max": float(out.max()),
+                "mean": float(out.mean()),
+                "zeros": float((out == 0).mean()),
+            }
 
     def __repr__(self) -> str:
         return f"Step({self.index}, {self.name!r}, {self.kind}, {fmt.shape(self.output_shape)})"
@@ -148,7 +149,10 @@ class Trace(Rendered, Sequence[Step]):
                 f"Expected a layer name of model '{self.model_name}'. Received: {key!r}. "
                 f"The layers are: {', '.join(repr(n) for n in self.names)}."
             )
-        return self.steps[key]
+        if isinstance(key, slice):
+            return self.steps[key]
+        what = f"the {len(self.steps)} steps of this trace (the input is step 0)"
+        return self.steps[checks.index("layer", key, len(self.steps), what=what)]
 
     def __contains__(self, key: object) -> bool:
         return key in self.names if isinstance(key, str) else key in self.steps

@@ -38,7 +38,7 @@ from explain._core import formatting as fmt
 from explain._core.files import atomic_write_bytes, atomic_write_text
 from explain._core.report import Rendered, Report, Table
 from explain._core.tf import keras, versions
-from explain.errors import ModelError
+from explain.errors import ModelError, OutputError
 
 #: Bump when what the folder holds changes; the page refuses a manifest of another format.
 FORMAT = 1
@@ -161,6 +161,8 @@ def export_for_web(model: Any, folder: str | os.PathLike[str], *, run: Any = Non
         ModelError: the model is not the Hello World's layer chain (a CNN, another activation, an output
             without softmax …): the page's JavaScript computes only that chain.
         ValueError: ``run`` is none of the above.
+        OutputError: ``folder`` cannot be a folder (a file, a device, a path too long; see
+            `explain._core.checks.output_folder`) or refuses the files; checked before anything is written.
 
     Examples:
         >>> import explain, json, tempfile
@@ -173,8 +175,14 @@ def export_for_web(model: Any, folder: str | os.PathLike[str], *, run: Any = Non
     """
     layers = _layers(model)
     record = _run_record(run)
-    out = Path(folder).expanduser()
-    out.mkdir(parents=True, exist_ok=True)
+    out = checks.output_folder(folder, name="folder", error=OutputError, purpose="the web page's weights")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(
+            f"Expected folder to be a folder explain can create and write to. Received: {out}, which could not be "
+            f"created ({e.strerror or e}). Pass another folder."
+        ) from None
     entries, blobs, written = [], {}, []
     for layer in layers:
         entry: dict[str, Any] = {"name": layer.name, "kind": type(layer).__name__}
