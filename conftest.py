@@ -41,8 +41,13 @@ SLOW_DOCTEST_CALLS = (
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the doctests that train (or draw every figure) ``slow``: ``pytest -m "not slow"`` is the quick loop."""
+    """Mark ``slow`` what takes minutes: the doctests that train (or draw every figure), and every test that
+    needs the built docs site (a fixture named ``site``, ``built`` or ``visits``). ``pytest -m "not slow"`` is
+    the quick loop."""
     for item in items:
+        if {"site", "built", "visits"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+            continue
         examples = getattr(getattr(item, "dtest", None), "examples", None)
         if examples and any(call in example.source for example in examples for call in SLOW_DOCTEST_CALLS):
             item.add_marker(pytest.mark.slow)

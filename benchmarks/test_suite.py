@@ -79,6 +79,9 @@ def main() -> None:
     summary = next((line for line in reversed(out.splitlines()) if " in " in line and "passed" in line), "")
     print(" ".join(command))
     print(f"exit status {proc.returncode}; {summary.strip('= ')}")
+    for line in out.splitlines():  # which tests failed, as pytest's short summary names them
+        if line.startswith(("FAILED ", "ERROR ")):
+            print(line)
     print(f"wall {wall:.0f} s ({wall / 60:.1f} min)")
     gib = 2**30
     print(f"peak memory, all processes together: {peak[0] / gib:.2f} GiB; largest single one {peak[1] / gib:.2f} GiB")
