@@ -1141,19 +1141,15 @@ def test_a_log_on_standard_input_is_read_up_to_the_limit(monkeypatch, capsys) ->
 
 
 def test_a_really_read_only_out_folder_is_refused_before_any_work(tmp_path) -> None:
-    # A folder mode 0555. Root ignores modes, so as root the child gives up that capability (util-linux's setpriv).
+    # A folder mode 0555, which binds the child process even as root (see unprivileged.py).
     import os
     import pathlib
-    import shutil
     import subprocess
     import sys
 
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        if not shutil.which("setpriv"):
-            pytest.skip("running as root without setpriv: cannot make a folder read-only for this process")
-        drop = "-dac_override,-dac_read_search"
-        prefix = ["setpriv", f"--inh-caps={drop}", f"--bounding-set={drop}", "--"]
+    from unprivileged import read_only_prefix
+
+    prefix = read_only_prefix()
     folder = tmp_path / "slides"
     folder.mkdir()
     folder.chmod(0o555)

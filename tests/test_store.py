@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from announce import announce
+from unprivileged import read_only_prefix
 
 import explain
 from explain._core.cache import seal
@@ -386,14 +386,8 @@ def _python(code: str, *, env: dict[str, str] | None = None, **kwargs) -> subpro
 
 @pytest.mark.slow
 def test_a_really_read_only_folder_still_returns_a_model(tmp_path) -> None:
-    # A folder mode 0555. Root ignores modes, so as root the child process gives up the capability
-    # that lets it (CAP_DAC_OVERRIDE), with util-linux's setpriv.
-    prefix: list[str] = []
-    if os.geteuid() == 0:
-        if not shutil.which("setpriv"):
-            pytest.skip("running as root without setpriv: cannot make a folder read-only for this process")
-        drop = "-dac_override,-dac_read_search"
-        prefix = ["setpriv", f"--inh-caps={drop}", f"--bounding-set={drop}", "--"]
+    # A folder mode 0555, which binds the child process even as root (see unprivileged.py).
+    prefix = read_only_prefix()
     folder = tmp_path / "cache"
     folder.mkdir()
     folder.chmod(0o555)
