@@ -8,13 +8,15 @@ Runs ``python -m pytest`` (with ``-p no:cacheprovider``, so nothing trained in a
 run, as on CI's fresh clone) and samples, every 0.2 s, the resident memory of pytest and of every process it
 started (the docs build, the notebook kernel, the CLI runs), summed from ``/proc``. Prints the wall time, the
 peak of that sum, the largest single process, the load average before and after (a shared machine makes the
-times longer), and pytest's own summary line. Linux only (``/proc``).
+times longer), the CPU time of every process, and pytest's own summary line. Linux only (``/proc``). The suite
+runs on every core (pytest-xdist, ``-n auto``); ``-- -n 0`` measures it in one process.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -44,37 +46,73 @@ def _rss(pid: int) -> int:
         return 0
 
 
-def _tree_rss(root: int) -> tuple[int, int]:
-    """(sum of the resident memory of ``root`` and all its descendants, the largest one), in bytes."""
-    tree, todo, total, largest = _children(), [root], 0, 0
+def _command(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:120]
+    except OSError:
+        return "?"
+
+
+def _tree(root: int) -> list[tuple[int, int]]:
+    """(pid, resident memory in bytes) of ``root`` and all its descendants."""
+    tree, todo, found = _children(), [root], []
     while todo:
         pid = todo.pop()
-        rss = _rss(pid)
-        total, largest = total + rss, max(largest, rss)
+        found.append((pid, _rss(pid)))
         todo += tree.get(pid, [])
-    return total, largest
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("pytest_args", nargs="*", help="arguments for pytest (after --)")
+    parser.add_argument(
+        "--trace",
+        type=Path,
+        help="write pytest's output with the elapsed time, and each new memory peak "
+        "with the processes that made it, to this file (to find what is slow or large: add -- -v)",
+    )
     args = parser.parse_args()
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args.pytest_args]
     load_before = os.getloadavg()
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak = [0, 0]
+    peak, logged = [0, 0], [0.0, 0.0]  # logged: the total last logged as a peak, and when anything was
+    trace = args.trace.open("w", encoding="utf-8") if args.trace else None
+    lock = threading.Lock()
+
+    def log(text: str) -> None:
+        if trace is not None:
+            with lock:
+                trace.write(f"{time.perf_counter() - start:8.1f} {text}\n")
+                trace.flush()
 
     def sample() -> None:
         while proc.poll() is None:
-            total, largest = _tree_rss(proc.pid)
+            processes = _tree(proc.pid)
+            total, largest = sum(rss for _, rss in processes), max((rss for _, rss in processes), default=0)
+            now = time.perf_counter()
+            # a new peak (64 MiB above the last one logged), and every 10 s what runs
+            if total > max(peak[0], logged[0] + 2**26) or now - logged[1] > 10:
+                logged[0], logged[1] = max(logged[0], total), now
+                log(
+                    f"MEMORY {total / 2**30:.2f} GiB: "
+                    + "; ".join(f"{rss / 2**20:.0f} MiB {_command(pid)}" for pid, rss in processes if rss > 2**25)
+                )
             peak[0], peak[1] = max(peak[0], total), max(peak[1], largest)
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    out, _ = proc.communicate()
+    lines = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line)
+        log(line.rstrip("\n"))
+    proc.wait()
+    out = "".join(lines)
     wall = time.perf_counter() - start
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     sampler.join(timeout=1)
     summary = next((line for line in reversed(out.splitlines()) if " in " in line and "passed" in line), "")
     print(" ".join(command))
@@ -82,7 +120,8 @@ def main() -> None:
     for line in out.splitlines():  # which tests failed, as pytest's short summary names them
         if line.startswith(("FAILED ", "ERROR ")):
             print(line)
-    print(f"wall {wall:.0f} s ({wall / 60:.1f} min)")
+    cpu_seconds = cpu.ru_utime + cpu.ru_stime  # user and system, every process the run started
+    print(f"wall {wall:.0f} s ({wall / 60:.1f} min); CPU {cpu_seconds:.0f} s")
     gib = 2**30
     print(f"peak memory, all processes together: {peak[0] / gib:.2f} GiB; largest single one {peak[1] / gib:.2f} GiB")
     print(f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} (2 cores: above 2 means shared)")

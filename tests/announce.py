@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
 
 
 def announce(config: pytest.Config, message: str) -> None:
-    """Print ``message`` on the terminal now (pytest captures everything else a test prints)."""
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.ensure_newline()
-        reporter.write_line(f"explain tests: {message}")
+    """Print ``message`` on the terminal now (pytest captures everything else a test prints).
+
+    In a parallel worker (pytest-xdist) there is no terminal reporter: the line goes to the worker's standard
+    error, which is the terminal it was started from, with capturing suspended for the moment.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(f"explain tests: {message}")
+        return
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if capture is None:
+        print(f"\nexplain tests ({worker}): {message}", file=sys.stderr, flush=True)
+        return
+    with capture.global_and_fixture_disabled():
+        print(f"\nexplain tests ({worker}): {message}", file=sys.stderr, flush=True)

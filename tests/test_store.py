@@ -147,6 +147,7 @@ def test_trained_model_returns_the_keras_model(tiny, tmp_path) -> None:
 
 @pytest.mark.full_mnist
 @pytest.mark.slow
+@pytest.mark.xdist_group("docs-site")  # conftest.SITE_GROUP: after the docs build, which trains this model
 def test_the_tutorial_accuracy_is_reproduced_on_full_mnist(full_mnist_path, request) -> None:
     # The Hello World, 5 epochs, tutorial settings, seed 0: the TensorFlow tutorial reports ~98%.
     announce(request.config, "the Hello World, 5 epochs on full MNIST: trained unless the session cache has it")
