@@ -13,7 +13,10 @@ rest of the suite. ``pytest -n 0`` runs everything in one process.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -55,31 +58,80 @@ SITE_GROUP = "docs-site"
 #: At most this many parallel workers: each holds TensorFlow and the models it trains (about 1.5 GB).
 MAX_WORKERS = 4
 
+#: Where the workers tell the scheduler which group each test is in (set by the main process, for the workers).
+GROUPS_FILE = "EXPLAIN_TEST_GROUPS"
+
 
 def _needs_site(item: pytest.Item) -> bool:
     return bool({"site", "built", "visits"} & set(getattr(item, "fixturenames", ())))
 
 
+def _group(item: pytest.Item) -> str:
+    marker = item.get_closest_marker("xdist_group")
+    if marker is not None:
+        return str(marker.args[0] if marker.args else marker.kwargs.get("name", "default"))
+    return SITE_GROUP if _needs_site(item) else item.nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark ``slow`` what takes minutes: the doctests that train (or draw every figure), and every test that
     needs the built docs site (a fixture named ``site``, ``built`` or ``visits``). ``pytest -m "not slow"`` is
     the quick loop.
 
     For the parallel run: the tests that need the site go first, in one group (one worker builds the site once
-    while the others run the rest); every other test is grouped with its file.
+    while the others run the rest); every other test is grouped with its file, or as its ``xdist_group``
+    marker says.
     """
     for item in items:
         if _needs_site(item):
             item.add_marker(pytest.mark.slow)
-        else:
-            examples = getattr(getattr(item, "dtest", None), "examples", None)
-            if examples and any(call in example.source for example in examples for call in SLOW_DOCTEST_CALLS):
-                item.add_marker(pytest.mark.slow)
-        if item.get_closest_marker("xdist_group") is None:
-            group = SITE_GROUP if _needs_site(item) else item.nodeid.split("::", 1)[0]
-            item.add_marker(pytest.mark.xdist_group(group))
+            continue
+        examples = getattr(getattr(item, "dtest", None), "examples", None)
+        if examples and any(call in example.source for example in examples for call in SLOW_DOCTEST_CALLS):
+            item.add_marker(pytest.mark.slow)
     # The site's group first (a stable sort keeps every other test in its place): its build is the longest step.
-    items.sort(key=lambda item: item.get_closest_marker("xdist_group").args[0] != SITE_GROUP)
+    items.sort(key=lambda item: _group(item) != SITE_GROUP)
+    groups_file = os.environ.get(GROUPS_FILE)
+    if groups_file and os.environ.get("PYTEST_XDIST_WORKER"):
+        # Every worker collects the same tests, so each writes the same file; the rename makes each write whole.
+        temporary = Path(f"{groups_file}.{os.environ['PYTEST_XDIST_WORKER']}")
+        temporary.write_text(json.dumps({item.nodeid: _group(item) for item in items}), encoding="utf-8")
+        os.replace(temporary, groups_file)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In the main process of a parallel run: a file for the workers to name the test groups in."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None and config.pluginmanager.hasplugin("xdist"):
+        folder = Path(tempfile.mkdtemp(prefix="explain-test-groups-"))
+        os.environ[GROUPS_FILE] = str(folder / "groups.json")
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown, and so ignored, without it
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadgroup``: the groups of ``pytest_collection_modifyitems``, each run whole on one worker.
+
+    pytest-xdist's own loadgroup reads its groups from test ids it renames, which pytest 9.2 no longer allows;
+    this scheduler reads them from the file the workers wrote while collecting. It hands out one group at a
+    time, in collection order (the site's group first).
+    """
+    if config.getvalue("dist") != "loadgroup" or GROUPS_FILE not in os.environ:
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    groups_file = Path(os.environ[GROUPS_FILE])
+
+    class GroupScheduling(LoadScopeScheduling):
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:  # scheduling starts once every worker has collected, so the file is there
+                self.groups = json.loads(groups_file.read_text(encoding="utf-8"))
+            return self.groups.get(nodeid) or nodeid.split("::", 1)[0]
+
+    config.option.loadscopereorder = False  # keep the collection order: the longest group first
+    return GroupScheduling(config, log)
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown, and so ignored, without it
