@@ -13,10 +13,15 @@ rest of the suite. ``pytest -n 0`` runs everything in one process.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import json
 import os
 import shutil
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,6 +49,17 @@ def _private_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
         os.environ.pop("EXPLAIN_CACHE", None)
     else:
         os.environ["EXPLAIN_CACHE"] = old
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _release_memory_after_each_file() -> Iterator[None]:
+    """After each test file: collect the cycles Keras models make and give the freed heap back to the system,
+    so that a worker does not keep growing with every file's arrays and models."""
+    yield
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # not glibc (musl): its free already returns memory
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 #: A doctest whose examples call one of these trains a model or renders every figure: seconds each, so slow.

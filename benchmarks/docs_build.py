@@ -36,16 +36,20 @@ REPO = Path(__file__).resolve().parents[1]
 RESULT = REPO / "benchmarks" / "results" / "docs_build.json"
 
 
-def build(cache: Path, site: Path, *, pages_cached: bool = True) -> float:
-    """Seconds of one strict build of the real site into ``site`` with the model cache ``cache``."""
+def build(cache: Path, site: Path, *, pages_cached: bool = True) -> tuple[float, float]:
+    """(seconds, peak resident memory in GiB) of one strict build of the real site into ``site`` with the
+    model cache ``cache``."""
     env = {**os.environ, "EXPLAIN_CACHE": str(cache), "NO_MKDOCS_2_WARNING": "1"}
     env["EXPLAIN_DOCS_CACHE"] = "on" if pages_cached else "off"
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site)],
-        cwd=REPO, env=env, check=True,
-    )  # fmt: skip
-    return time.perf_counter() - start
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site)], cwd=REPO, env=env
+    )
+    _, status, usage = os.wait4(process.pid, 0)  # the build's own peak memory (Linux: ru_maxrss in KiB)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, process.args)
+    return time.perf_counter() - start, usage.ru_maxrss / 2**20
 
 
 def same_files(a: Path, b: Path) -> bool:
@@ -69,15 +73,15 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="explain-docs-bench-") as tmp:
         cache, site = Path(tmp) / "cache", Path(tmp) / "site"
-        cold = build(cache, site)
-        print(f"cold build (empty cache, training included): {cold:.1f} s", flush=True)
+        cold, cold_memory = build(cache, site)
+        print(f"cold build (empty cache, training included): {cold:.1f} s, peak {cold_memory:.2f} GiB", flush=True)
         warm, identical = [], True
         for i in range(args.runs):
-            warm.append(build(cache, Path(tmp) / f"warm{i}"))
+            warm.append(build(cache, Path(tmp) / f"warm{i}")[0])
             identical &= same_files(site, Path(tmp) / f"warm{i}")
         print(f"warm builds: {', '.join(f'{w:.1f} s' for w in warm)}; identical to the cold site: {identical}")
-        rerun = build(cache, Path(tmp) / "rerun", pages_cached=False)
-        print(f"models cached, every block run again: {rerun:.1f} s", flush=True)
+        rerun, rerun_memory = build(cache, Path(tmp) / "rerun", pages_cached=False)
+        print(f"models cached, every block run again: {rerun:.1f} s, peak {rerun_memory:.2f} GiB", flush=True)
     v = versions()
     result = {
         "date": datetime.date.today().isoformat(),
@@ -86,10 +90,13 @@ def main() -> None:
         "warm_median_seconds": round(statistics.median(warm), 1),
         "warm_identical_to_cold": identical,
         "blocks_rerun_seconds": round(rerun, 1),
+        "cold_peak_memory_gib": round(cold_memory, 2),
+        "blocks_rerun_peak_memory_gib": round(rerun_memory, 2),
         "cpus": os.cpu_count(),
         "machine": platform.machine(),
-        "data": ("the MNIST sample shipped with explain" if data.is_sample
-                 else f"the full MNIST ({data.origin})"),  # by name: the contributing page prints it
+        "data": (
+            "the MNIST sample shipped with explain" if data.is_sample else f"the full MNIST ({data.origin})"
+        ),  # by name: the contributing page prints it
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "full_mnist": not data.is_sample,
         "versions": {k: v[k] for k in ("explain", "tensorflow", "keras", "python")},

@@ -854,6 +854,15 @@ def test_trained_settings_take_numpy_scalars_and_refuse_text(tiny, tmp_path) -> 
             explain.trained(tiny, cache=tmp_path, **kwargs)
 
 
+@pytest.fixture(scope="module")
+def small_entry(tiny: explain.Dataset, tmp_path_factory: pytest.TempPathFactory):
+    """A cache folder with one entry, ``trained(tiny, epochs=1, hidden_units=16)``, trained once for the tests
+    that edit copies of it."""
+    folder = tmp_path_factory.mktemp("small-entry")
+    explain.trained(tiny, epochs=1, hidden_units=16, cache=folder)
+    return folder
+
+
 @pytest.mark.parametrize(
     ("edit", "reason"),
     [
@@ -867,10 +876,13 @@ def test_trained_settings_take_numpy_scalars_and_refuse_text(tiny, tmp_path) -> 
         (lambda m: {k: v for k, v in m.items() if k != "meta_sha256"}, r"its metadata checksum is missing"),
     ],
 )  # fmt: skip
-def test_edited_cache_metadata_is_not_believed(tiny, tmp_path, edit, reason) -> None:
+def test_edited_cache_metadata_is_not_believed(tiny, small_entry, tmp_path, edit, reason) -> None:
     import json
+    import shutil
 
+    shutil.copytree(small_entry, tmp_path, dirs_exist_ok=True)  # the entry trained once, a copy to edit
     first = explain.trained(tiny, epochs=1, hidden_units=16, cache=tmp_path)
+    assert first.from_cache
     meta_path, meta = _entry(tmp_path)
     meta_path.write_text(json.dumps(edit(meta)))
     with pytest.warns(CacheWarning, match=rf"is damaged \({reason}"):

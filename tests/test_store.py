@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,6 +32,19 @@ def tiny(sample: explain.Dataset) -> explain.Dataset:
         "mnist", sample.x_train[:640], sample.y_train[:640], sample.x_test[:200], sample.y_test[:200],
         source="tiny", origin="path",
     )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tiny_entry(tiny: explain.Dataset, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache folder with one entry, ``trained(tiny, epochs=1)``: trained once; tests spoil copies of it."""
+    folder = tmp_path_factory.mktemp("tiny-entry")
+    explain.trained(tiny, epochs=1, cache=folder)
+    return folder
+
+
+def _copy_entry(template: Path, folder: Path) -> None:
+    """The entry of ``template`` in ``folder``, file for file (what a call to ``trained`` leaves there)."""
+    shutil.copytree(template, folder, dirs_exist_ok=True)
 
 
 def _entry(folder: Path) -> tuple[Path, Path]:
@@ -77,8 +91,8 @@ def test_key_covers_settings_data_and_versions(tiny, sample, tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_corrupt_model_file_is_detected_and_rebuilt(tiny, tmp_path) -> None:
-    explain.trained(tiny, epochs=1, cache=tmp_path)
+def test_corrupt_model_file_is_detected_and_rebuilt(tiny, tiny_entry, tmp_path) -> None:
+    _copy_entry(tiny_entry, tmp_path)  # the entry trained once for this file, a copy to spoil
     _, model_file = _entry(tmp_path)
     model_file.write_bytes(model_file.read_bytes()[:1000])  # truncated, as after a crash mid-copy
     with pytest.warns(UserWarning, match="damaged"):
@@ -88,8 +102,8 @@ def test_corrupt_model_file_is_detected_and_rebuilt(tiny, tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_truncated_metadata_is_detected_and_rebuilt(tiny, tmp_path) -> None:
-    explain.trained(tiny, epochs=1, cache=tmp_path)
+def test_truncated_metadata_is_detected_and_rebuilt(tiny, tiny_entry, tmp_path) -> None:
+    _copy_entry(tiny_entry, tmp_path)  # the entry trained once for this file, a copy to spoil
     meta, _ = _entry(tmp_path)
     meta.write_text(meta.read_text()[:20])
     with pytest.warns(UserWarning, match="damaged"):
@@ -188,8 +202,8 @@ class CreatesFileWhenUnpickled:
     ],
 )
 @pytest.mark.slow
-def test_a_corrupt_model_file_with_a_matching_checksum_is_rebuilt(tiny, tmp_path, content) -> None:
-    explain.trained(tiny, epochs=1, cache=tmp_path)
+def test_a_corrupt_model_file_with_a_matching_checksum_is_rebuilt(tiny, tiny_entry, tmp_path, content) -> None:
+    _copy_entry(tiny_entry, tmp_path)  # the entry trained once for this file, a copy to spoil
     meta_path, model_file = _entry(tmp_path)
     model_file.write_bytes(content(model_file.read_bytes()))
     _fix_checksum(meta_path, model_file)
@@ -201,10 +215,10 @@ def test_a_corrupt_model_file_with_a_matching_checksum_is_rebuilt(tiny, tmp_path
 
 
 @pytest.mark.slow
-def test_a_pickled_model_file_is_never_unpickled(tiny, tmp_path) -> None:
+def test_a_pickled_model_file_is_never_unpickled(tiny, tiny_entry, tmp_path) -> None:
     import pickle
 
-    explain.trained(tiny, epochs=1, cache=tmp_path)
+    _copy_entry(tiny_entry, tmp_path)  # the entry trained once for this file, a copy to spoil
     meta_path, model_file = _entry(tmp_path)
     marker = tmp_path / "unpickled.txt"
     model_file.write_bytes(pickle.dumps(CreatesFileWhenUnpickled(marker)))
@@ -217,8 +231,8 @@ def test_a_pickled_model_file_is_never_unpickled(tiny, tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_the_lambda_refusal_says_why(tiny, tmp_path) -> None:
-    explain.trained(tiny, epochs=1, cache=tmp_path)
+def test_the_lambda_refusal_says_why(tiny, tiny_entry, tmp_path) -> None:
+    _copy_entry(tiny_entry, tmp_path)  # the entry trained once for this file, a copy to spoil
     meta_path, model_file = _entry(tmp_path)
     k = keras()
     k.Sequential([k.Input((28, 28)), k.layers.Lambda(lambda x: x * 2), k.layers.Flatten()]).save(model_file)
@@ -241,8 +255,8 @@ def test_the_lambda_refusal_says_why(tiny, tmp_path) -> None:
     ],
 )
 @pytest.mark.slow
-def test_corrupt_or_foreign_metadata_is_rebuilt(tiny, tmp_path, spoil, reason) -> None:
-    explain.trained(tiny, epochs=1, cache=tmp_path)
+def test_corrupt_or_foreign_metadata_is_rebuilt(tiny, tiny_entry, tmp_path, spoil, reason) -> None:
+    _copy_entry(tiny_entry, tmp_path)  # the entry trained once for this file, a copy to spoil
     meta_path, _ = _entry(tmp_path)
     meta_path.write_bytes(spoil(json.loads(meta_path.read_text())))
     with pytest.warns(UserWarning, match=reason):
@@ -251,8 +265,8 @@ def test_corrupt_or_foreign_metadata_is_rebuilt(tiny, tmp_path, spoil, reason) -
 
 
 @pytest.mark.slow
-def test_a_missing_model_file_is_named(tiny, tmp_path) -> None:
-    explain.trained(tiny, epochs=1, cache=tmp_path)
+def test_a_missing_model_file_is_named(tiny, tiny_entry, tmp_path) -> None:
+    _copy_entry(tiny_entry, tmp_path)  # the entry trained once for this file, a copy to spoil
     _, model_file = _entry(tmp_path)
     model_file.unlink()
     with pytest.warns(UserWarning, match=rf"its model file {model_file.name} is missing"):
@@ -543,8 +557,8 @@ def test_the_recorded_run_is_kept_with_the_model_and_comes_back_exactly(tiny, tm
     assert first.settings["validation_split"] == 0.1 and plain.key != first.key
 
 
-def test_a_damaged_recorded_run_makes_the_entry_damaged(tiny, tmp_path) -> None:
-    explain.trained(tiny, epochs=1, cache=tmp_path)
+def test_a_damaged_recorded_run_makes_the_entry_damaged(tiny, tiny_entry, tmp_path) -> None:
+    _copy_entry(tiny_entry, tmp_path)  # the entry trained once for this file, a copy to spoil
     meta_path, _ = _entry(tmp_path)
     meta = json.loads(meta_path.read_text())
     del meta["run"]["snapshots"]  # what run_from_dict needs
