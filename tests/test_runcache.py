@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import warnings
 from pathlib import Path
 
@@ -23,6 +24,18 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     faults._run.cache_clear()  # the in-process memo would hide the disk
     yield tmp_path
     faults._run.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def entry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cache folder holding the fault run ``NAME`` (one epoch), run once; tests damage copies of it."""
+    template = tmp_path_factory.mktemp("fault-entry")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EXPLAIN_CACHE", str(template))
+        faults._run.cache_clear()
+        assert not faults.run(NAME, epochs=1).from_cache
+        faults._run.cache_clear()
+    return template
 
 
 def _fresh_process_view() -> faults.FaultRun:
@@ -54,8 +67,10 @@ def test_cache_false_trains_and_writes_nothing(folder: Path) -> None:
 
 @pytest.mark.parametrize("damage", ["weights", "json", "checksum", "outside"])
 @pytest.mark.slow
-def test_a_damaged_entry_is_run_again_with_a_warning(folder: Path, damage: str) -> None:
-    first = faults.run(NAME, epochs=1)
+def test_a_damaged_entry_is_run_again_with_a_warning(folder: Path, entry: Path, damage: str) -> None:
+    shutil.copytree(entry, folder, dirs_exist_ok=True)  # the run made once for this file, a copy to damage
+    first = _fresh_process_view()
+    assert first.from_cache
     meta_path = next(folder.glob("*.json"))
     weights_path = next(folder.glob("*.npz"))
     if damage == "weights":

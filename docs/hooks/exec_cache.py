@@ -13,6 +13,9 @@ Only the execution is skipped: markdown-exec still converts the output to HTML (
 contents, links), so a replayed page is the page the run made. The blocks of a page run in a session of
 their own (the page's path and the ``session`` name), as markdown-exec runs them.
 
+``EXPLAIN_DOCS_PROFILE=FILE`` appends one line per page to FILE: the seconds its Markdown took to turn into
+HTML (the blocks' run included) and the build's resident memory after it, now and at its peak (Linux).
+
 The store is ``$EXPLAIN_CACHE/docs-pages`` (else explain's cache folder); ``EXPLAIN_DOCS_CACHE=off``
 runs every block and stores nothing (the test suite's own build, and ``benchmarks/docs_build.py``'s
 uncached builds, use it).
@@ -31,6 +34,7 @@ import linecache
 import os
 import re
 import sys
+import time
 import traceback
 from functools import partial
 from io import StringIO
@@ -58,6 +62,7 @@ class _Page:
     recorded: list[dict[str, str]] = []
     failed: bool = False
     sessions: dict[str, dict[str, Any]] = {}
+    started: float = 0.0
 
 
 _page = _Page()
@@ -174,8 +179,19 @@ def on_config(config: Any) -> Any:
     return config
 
 
+def _memory() -> str:
+    """The process's resident memory now and at its peak, from ``/proc/self/status`` (Linux), in MiB."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return "memory unknown"
+    kib = dict(re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", status, flags=re.M))
+    return f"{int(kib.get('VmRSS', 0)) // 1024} MiB, peak {int(kib.get('VmHWM', 0)) // 1024} MiB"
+
+
 def on_page_markdown(markdown: str, page: Any, **_: Any) -> str:
     """Find the stored outputs of this page, if its Markdown and every input are the same as then."""
+    _page.started = time.perf_counter()
     _page.name = page.file.src_uri
     _page.recorded, _page.failed, _page.sessions, _page.replay = [], False, {}, None
     _page.key = None
@@ -208,6 +224,10 @@ def on_page_content(html: str, page: Any, **_: Any) -> str:
     """Store what a page's blocks printed, when every block ran (a page that failed is never stored)."""
     if _page.recorded and _page.replay is None:
         _release_memory()
+    profile = os.environ.get("EXPLAIN_DOCS_PROFILE")
+    if profile:
+        with open(profile, "a", encoding="utf-8") as log:
+            log.write(f"{page.file.src_uri}\t{time.perf_counter() - _page.started:.1f} s\t{_memory()}\n")
     if _store is None or _page.key is None or _page.replay is not None or _page.failed or not _page.recorded:
         return html
     slug = _slug(page.file.src_uri)
