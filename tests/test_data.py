@@ -750,7 +750,6 @@ def test_scaling_report(sample: explain.Dataset) -> None:
     assert "\n" not in repr(s) and "uint8 0–255" in repr(s) and "float32" in repr(s)
 
 
-
 def test_scaling_mean_and_std_are_numpy_s_in_float64_block_by_block(sample: explain.Dataset) -> None:
     # 6,000 images are 4.7 million values: two blocks. Equal to NumPy's float64 statistics of the whole array.
     s = explain.scaling(sample.x_train)
@@ -758,6 +757,7 @@ def test_scaling_mean_and_std_are_numpy_s_in_float64_block_by_block(sample: expl
     assert s.mean == pytest.approx(after.mean(), rel=1e-12) and s.std == pytest.approx(after.std(), rel=1e-12)
     one = explain.scaling(np.full((3, 28, 28), 51, np.uint8))  # no spread: exactly 0.2 and 0
     assert one.mean == pytest.approx(0.2, rel=1e-7) and one.std == 0.0
+
 
 # -- describe ---------------------------------------------------------------------------------
 
