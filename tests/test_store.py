@@ -483,7 +483,7 @@ def test_a_real_ctrl_c_during_training_leaves_nothing_to_read(tiny, tmp_path) ->
         "        super().on_train_batch_end(batch, logs)\n"
         "        if self.steps_done <= 20:\n"  # the first execution (train runs 20 steps per TensorFlow call)
         "            print('training', flush=True)\n"
-        "        time.sleep(0.2)\n"
+        "        time.sleep(1.0)\n"  # 20 s in all: under load the SIGINT may take seconds to arrive
         "tr.Recorder = Slow\n"
         f"explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
         "print('finished', flush=True)\n"
