@@ -210,8 +210,8 @@ def on_page_markdown(markdown: str, page: Any, **_: Any) -> str:
 def _release_memory() -> None:
     """Give back what a page's blocks held: their sessions, the cycles Keras models make, and the freed heap.
 
-    Without it the build's one process keeps the arrays and models of every page it ran (over 2 GB on the
-    full MNIST); the runs the pages share stay in ``docs/snippets/setup.py``'s registry.
+    So the build's one process does not keep growing with the arrays and models of every page it ran; the
+    runs the pages share stay in ``docs/snippets/setup.py``'s registry.
     """
     _page.sessions = {}
     gc.collect()
