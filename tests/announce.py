@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -22,8 +23,5 @@ def announce(config: pytest.Config, message: str) -> None:
             reporter.write_line(f"explain tests: {message}")
         return
     capture = config.pluginmanager.get_plugin("capturemanager")
-    if capture is None:
-        print(f"\nexplain tests ({worker}): {message}", file=sys.stderr, flush=True)
-        return
-    with capture.global_and_fixture_disabled():
+    with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
         print(f"\nexplain tests ({worker}): {message}", file=sys.stderr, flush=True)

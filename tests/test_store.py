@@ -392,6 +392,11 @@ TINY = (
 )
 
 
+#: The child takes Ctrl+C as an interactive Python does. A run started in the background (`cmd &` in a script)
+#: passes SIGINT on as ignored, and the child would then finish as if nothing had happened.
+CTRL_C_AS_IN_A_TERMINAL = "import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+
+
 def _python(code: str, *, env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -473,27 +478,21 @@ def test_two_processes_filling_the_same_entry_leave_one_entry_that_loads(tiny, t
 @pytest.mark.slow
 def test_a_real_ctrl_c_during_training_leaves_nothing_to_read(tiny, tmp_path) -> None:
     folder = tmp_path / "cache"
-    # A Recorder that says when training has begun, and slows each step so that SIGINT lands mid-fit. The child
-    # takes Ctrl+C as an interactive Python does: a run started in the background (`cmd &` in a script) passes
-    # SIGINT on as ignored, and the child would then finish as if nothing had happened.
-    code = (
-        ("import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n")
-        + TINY
-        + (
-            "import sys, time\n"
-            "import explain.fit.train as tr\n"
-            "base = tr.Recorder\n"
-            "class Slow(base):\n"
-            "    def on_train_batch_end(self, batch, logs=None):\n"
-            "        super().on_train_batch_end(batch, logs)\n"
-            "        if self.steps_done <= 20:\n"  # the first execution (train runs 20 steps per TensorFlow call)
-            "            print('training', flush=True)\n"
-            "        time.sleep(1.0)\n"  # up to 20 s: under load the SIGINT may take a while to arrive
-            "tr.Recorder = Slow\n"
-            f"explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
-            "print('finished', flush=True)\n"
-        )
-    )
+    # A Recorder that says when training has begun, and slows each step so that SIGINT lands mid-fit.
+    code = CTRL_C_AS_IN_A_TERMINAL + TINY + (
+        "import sys, time\n"
+        "import explain.fit.train as tr\n"
+        "base = tr.Recorder\n"
+        "class Slow(base):\n"
+        "    def on_train_batch_end(self, batch, logs=None):\n"
+        "        super().on_train_batch_end(batch, logs)\n"
+        "        if self.steps_done <= 20:\n"  # the first execution (train runs 20 steps per TensorFlow call)
+        "            print('training', flush=True)\n"
+        "        time.sleep(1.0)\n"  # up to 20 s: under load the SIGINT may take a while to arrive
+        "tr.Recorder = Slow\n"
+        f"explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
+        "print('finished', flush=True)\n"
+    )  # fmt: skip
     proc = _python(code)
     assert proc.stdout.readline().strip() == "training", proc.stderr.read()
     proc.send_signal(signal.SIGINT)
