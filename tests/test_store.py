@@ -397,6 +397,15 @@ TINY = (
 CTRL_C_AS_IN_A_TERMINAL = "import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
 
 
+#: A child's first lines that turn trained()'s entry lock into nothing, as on a file system without flock, so
+#: that two processes really train and commit the same entry at once.
+NO_ENTRY_LOCK = (
+    "import contextlib\n"
+    "from explain.fit import cache as _store\n"
+    "_store.entry_lock = lambda folder, key, waiting: contextlib.nullcontext(False)\n"
+)
+
+
 def _python(code: str, *, env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -436,11 +445,12 @@ def test_a_really_read_only_folder_still_returns_a_model(tmp_path) -> None:
 
 @pytest.mark.slow
 def test_two_processes_filling_the_same_entry_leave_one_entry_that_loads(tiny, tmp_path) -> None:
-    # Both train, then wait for each other before saving, so that both really save at the same moment.
+    # Both train, then wait for each other before saving, so that both really save at the same moment:
+    # as on a file system without flock, where the entry lock does nothing.
     barrier = tmp_path / "barrier"
     barrier.mkdir()
     folder = tmp_path / "cache"
-    code = TINY + (
+    code = TINY + NO_ENTRY_LOCK + (
         "import os, sys, time\n"
         "from explain.fit import cache as store\n"
         "real = store._save\n"
@@ -452,7 +462,7 @@ def test_two_processes_filling_the_same_entry_leave_one_entry_that_loads(tiny, t
         "store._save = save\n"
         f"t = explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
         "print(t.from_cache, t.path.name)\n"
-    )
+    )  # fmt: skip
     procs = [
         subprocess.Popen([sys.executable, "-c", code, name], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -472,6 +482,51 @@ def test_two_processes_filling_the_same_entry_leave_one_entry_that_loads(tiny, t
         warnings.filterwarnings("error", message="explain:")
         loaded = explain.trained(tiny, epochs=1, cache=folder)
     assert loaded.from_cache and loaded.path.name == model_file
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock is POSIX")
+@pytest.mark.slow
+def test_a_second_process_asking_for_a_model_being_trained_waits_and_loads_it(tiny, tmp_path) -> None:
+    folder, started, go = tmp_path / "cache", tmp_path / "started", tmp_path / "go"
+    # The first process says when it has begun training (it holds the entry's lock then), and trains only once
+    # the second has said it is waiting.
+    first = _python(TINY + (
+        "import os, time\n"
+        "from explain.fit import cache as store\n"
+        "real = store._train\n"
+        "def train(*args, **kwargs):\n"
+        f"    open({str(started)!r}, 'w').close()\n"
+        f"    while not os.path.exists({str(go)!r}):\n"
+        "        time.sleep(0.05)\n"
+        "    return real(*args, **kwargs)\n"
+        "store._train = train\n"
+        f"t = explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
+        "print(t.from_cache, t.path.name)\n"
+    ))  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not started.exists():
+        assert first.poll() is None and time.monotonic() < deadline, first.communicate()[1]
+        time.sleep(0.05)
+    second = _python(TINY + (
+        "from explain.fit import cache as store\n"
+        "store._train = None\n"  # it must not train: calling None fails the test
+        f"t = explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
+        "print(t.from_cache, t.path.name)\n"
+    ))  # fmt: skip
+    said = ""
+    while "another process" not in said:
+        line = second.stderr.readline()
+        assert line, f"the second process ended without waiting: {said}{second.communicate()}"
+        said += line
+    go.touch()
+    (out1, err1), (out2, err2) = first.communicate(timeout=300), second.communicate(timeout=300)
+    err2 = said + err2
+    assert first.returncode == 0 and second.returncode == 0, err1 + err2
+    assert out1.split()[0] == "False" and out2.split()[0] == "True"  # trained once, loaded by the other
+    assert out1.split()[1] == out2.split()[1]
+    assert "another process is training the same model" in err2 and "waiting for it, then loading it" in err2
+    assert "another process" not in err1
+    assert sorted(p.suffix for p in folder.iterdir()) == [".json", ".keras"]  # no lock file left
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
@@ -509,12 +564,13 @@ def test_a_real_ctrl_c_during_training_leaves_nothing_to_read(tiny, tmp_path) ->
 @pytest.mark.slow
 def test_four_processes_filling_one_entry_all_get_a_path_that_stays(tiny, tmp_path) -> None:
     # Issue #14: with four writers at once, three were handed a Trained.path that the last commit deleted.
-    # All four train, save at the same moment, then wait until all have saved before checking their path.
+    # All four train, save at the same moment, then wait until all have saved before checking their path
+    # (no entry lock, as on a file system without flock: with it, one trains and three load).
     saving, saved = tmp_path / "saving", tmp_path / "saved"
     saving.mkdir()
     saved.mkdir()
     folder = tmp_path / "cache"
-    code = TINY + (
+    code = TINY + NO_ENTRY_LOCK + (
         "import os, sys, time\n"
         "from explain.fit import cache as store\n"
         "def wait_for(gate, name):\n"
@@ -529,7 +585,7 @@ def test_four_processes_filling_one_entry_all_get_a_path_that_stays(tiny, tmp_pa
         f"t = explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
         f"wait_for({str(saved)!r}, sys.argv[1])\n"
         "print(t.path.name, t.path.exists())\n"
-    )
+    )  # fmt: skip
     procs = [
         subprocess.Popen([sys.executable, "-c", code, name], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})

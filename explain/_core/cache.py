@@ -181,6 +181,65 @@ def folder_lock(folder: Path, *, shared: bool = False) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
+@contextlib.contextmanager
+def entry_lock(folder: Path, key: str, *, waiting: str) -> Iterator[bool]:
+    """Hold ``key``'s lock in ``folder`` while its entry is made; yield whether another process held it first.
+
+    Two processes that ask for the same missing entry (two notebooks, two test workers, the docs build and
+    a script) would each spend minutes making it. Under this lock the second waits, printing ``waiting``
+    to stderr once, and then finds the entry the first one saved. The lock is ``flock`` on a file
+    ``.<key>.lock`` in ``folder``, removed when it is released (the holder removes it while still holding
+    it, and a waiter that then gets the lock on the removed file tries again on the new one); the system
+    releases it if the process dies. Where there is no ``flock`` (Windows, some network file systems), or
+    the folder cannot be written, this does nothing: the entry is then made twice and the first commit wins.
+
+    Examples:
+        >>> import tempfile, pathlib
+        >>> with entry_lock(pathlib.Path(tempfile.mkdtemp()), "0123abcd", waiting="busy") as waited:
+        ...     waited
+        False
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield False
+        return
+    path = folder / f".{key}.lock"
+    waited = False
+    while True:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:  # a read-only or missing place: no lock, as without flock
+            yield waited
+            return
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if not waited:
+                    print(f"explain: {waiting}", file=sys.stderr, flush=True)
+                waited = True
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:  # a file system without flock: go on unlocked
+                yield waited
+                return
+            try:
+                current = os.stat(path)
+            except FileNotFoundError:
+                current = None
+            if current is None or current.st_ino != os.fstat(fd).st_ino:
+                continue  # the holder removed this file as it let go: lock the new one
+            try:
+                yield waited
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)  # while still held: nobody can lock this file and believe it current
+            return
+        finally:
+            os.close(fd)  # releases the lock
+
+
 def first_line(e: BaseException) -> str:
     """The first line of an exception's message (its type when it has none), for a one-line warning.
 

@@ -16,17 +16,28 @@ text is read from disk.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import re
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from explain._core.cache import cache_dir, cache_versions, check_seal, first_line, folder_lock, seal, settings_key
+from explain._core.cache import (
+    cache_dir,
+    cache_versions,
+    check_seal,
+    entry_lock,
+    first_line,
+    folder_lock,
+    seal,
+    settings_key,
+)
 from explain._core.files import atomic_write_bytes, atomic_write_text, file_sha256, remove_stale_temps
 from explain.data.sources import load_mnist
 from explain.diagnosis.diagnose import diagnose
@@ -38,7 +49,14 @@ from explain.fit.runfile import run_from_dict, run_to_dict
 FORMAT = 2  # bump when what an entry holds changes (2: the metadata is checksummed and every field checked)
 
 
-def _key(fault: Fault, epochs: int, seed: int) -> str:
+def fault_key(fault: Fault, epochs: int, seed: int) -> str:
+    """The cache key of ``fault``'s run with these settings: its files are ``<key>.json`` and ``<key>-<sha>.npz``.
+
+    Examples:
+        >>> from explain import faults
+        >>> fault_key(faults.get("healthy"), 3, 0).startswith("fault-")
+        True
+    """
     settings = {
         "format": FORMAT, "kind": "fault-run", "fault": repr(fault), "epochs": epochs, "seed": seed,
         "data_fingerprint": load_mnist("sample").fingerprint, **cache_versions(),
@@ -104,7 +122,7 @@ def load_fault_run(fault: Fault, epochs: int, seed: int, folder: Path | None = N
         True
     """
     folder = cache_dir() if folder is None else folder
-    key = _key(fault, epochs, seed)
+    key = fault_key(fault, epochs, seed)
     try:
         with folder_lock(folder, shared=True):  # no commit removes the weights between the JSON and the read
             meta = _check_meta(json.loads((folder / f"{key}.json").read_text()), key, fault, epochs, seed)
@@ -134,6 +152,24 @@ def load_fault_run(fault: Fault, epochs: int, seed: int, folder: Path | None = N
         return None
 
 
+@contextlib.contextmanager
+def fault_lock(fault: Fault, epochs: int, seed: int, folder: Path) -> Iterator[bool]:
+    """Hold the lock of this fault run's entry while it is trained and saved; yield whether another process
+    held it first (then its run is saved: load it). See `explain._core.cache.entry_lock`.
+
+    Examples:
+        >>> import tempfile, pathlib
+        >>> from explain import faults
+        >>> with fault_lock(faults.get("healthy"), 3, 0, pathlib.Path(tempfile.mkdtemp())) as waited:
+        ...     waited
+        False
+    """
+    key = fault_key(fault, epochs, seed)
+    waiting = f"another process is running the fault {fault.name} (entry {key} in {folder}); waiting, then loading it."
+    with entry_lock(folder, key, waiting=waiting) as waited:
+        yield waited
+
+
 def save_fault_run(result: FaultRun, epochs: int, seed: int, folder: Path | None = None) -> Path | None:
     """Keep ``result`` in the cache; returns the JSON file, or ``None`` (with a warning) when the disk refuses.
 
@@ -145,7 +181,7 @@ def save_fault_run(result: FaultRun, epochs: int, seed: int, folder: Path | None
     """
 
     folder = cache_dir() if folder is None else folder
-    key = _key(result.fault, epochs, seed)
+    key = fault_key(result.fault, epochs, seed)
     weights = result.model.get_weights()
     buf = io.BytesIO()
     np.savez(buf, **{f"w{i}": np.asarray(w) for i, w in enumerate(weights)})

@@ -103,11 +103,15 @@ def run(name: str, *, epochs: int | None = None, seed: int = 0, cache: bool = Tr
 def _run(name: str, epochs: int, seed: int, cache: bool) -> FaultRun:
     fault = FAULTS[name]
     folder = cache_folder(cache, what="the fault run")  # None, with a warning that names it, if unusable
-    if folder is not None:
-        found = fault_cache.load_fault_run(fault, epochs, seed, folder)
+    if folder is None:
+        return train_fault(fault, epochs, seed)
+    found = fault_cache.load_fault_run(fault, epochs, seed, folder)
+    if found is not None:
+        return found
+    with fault_cache.fault_lock(fault, epochs, seed, folder) as waited:  # another process training it: wait, load
+        found = fault_cache.load_fault_run(fault, epochs, seed, folder) if waited else None
         if found is not None:
             return found
-    result = train_fault(fault, epochs, seed)
-    if folder is not None:
+        result = train_fault(fault, epochs, seed)
         fault_cache.save_fault_run(result, epochs, seed, folder)
     return result

@@ -48,6 +48,7 @@ from explain._core.cache import (
     cache_folder,
     cache_versions,
     check_seal,
+    entry_lock,
     first_line,
     folder_lock,
     seal,
@@ -350,20 +351,38 @@ def trained(
              "record_every": (record_every, 100)}  # fmt: skip
     settings.update({name: value for name, (value, default) in extra.items() if value != default})
     key = settings_key(settings)
-    if folder is not None:
-        damaged: set[str] = set()
-        found = _load(folder, key, settings, damaged)
-        if found is not None:
-            model, meta, path = found
-            return Trained(
-                model, meta["history"], meta["test_loss"], meta["test_accuracy"], settings, key, True, path,
-                _run_of(meta),
-            )  # fmt: skip
+    if folder is None:
+        return _train(ds, settings, key, None, frozenset(), validation_split=validation_split, output=output,
+                      record_every=record_every)  # fmt: skip
+    damaged: set[str] = set()
+    found = _load(folder, key, settings, damaged)
+    if found is None:
+        waiting = (
+            f"another process is training the same model (entry {key} in {folder}); waiting for it, then loading it."
+        )
+        with entry_lock(folder, key, waiting=waiting) as waited:  # two processes asking at once train it once
+            found = _load(folder, key, settings, damaged) if waited else None
+            if found is None:
+                return _train(ds, settings, key, folder, frozenset(damaged), validation_split=validation_split,
+                              output=output, record_every=record_every)  # fmt: skip
+    model, meta, path = found
+    return Trained(
+        model, meta["history"], meta["test_loss"], meta["test_accuracy"], settings, key, True, path, _run_of(meta)
+    )
 
-    model = seed_model(seed, hidden_units=hidden_units, dropout_rate=dropout_rate, activation=activation, output=output)
+
+def _train(
+    ds: Dataset, settings: dict[str, Any], key: str, folder: Path | None, damaged: frozenset[str], *,
+    validation_split: float, output: str, record_every: int,
+) -> Trained:  # fmt: skip
+    """Train the model ``settings`` describe, evaluate it, and commit it to ``folder`` (None: no cache)."""
+    model = seed_model(
+        settings["seed"], hidden_units=settings["hidden_units"], dropout_rate=settings["dropout_rate"],
+        activation=settings["activation"], output=output,
+    )  # fmt: skip
     run = train(
-        model, ds, epochs=epochs, batch_size=batch_size, seed=seed, validation_split=validation_split,
-        record_every=record_every,
+        model, ds, epochs=settings["epochs"], batch_size=settings["batch_size"], seed=settings["seed"],
+        validation_split=validation_split, record_every=record_every,
     )  # fmt: skip
     scores = model.evaluate(normalize(ds.x_test), ds.y_test, verbose=0, return_dict=True)
     meta = {
@@ -373,7 +392,7 @@ def trained(
     path = None
     if folder is not None:
         try:
-            path = _save(model, folder, key, meta, frozenset(damaged))
+            path = _save(model, folder, key, meta, damaged)
         except Exception as e:  # read-only or full disk: the model is still good, just not cached
             warnings.warn(
                 f"explain: could not cache the trained model in {folder} ({first_line(e)}). The model is "
@@ -381,7 +400,7 @@ def trained(
                 f"space or make the folder writable, set ${CACHE_ENV} to another folder, or pass cache=False "
                 f"to skip the cache.",
                 CacheWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
     return Trained(model, run.history, meta["test_loss"], meta["test_accuracy"], settings, key, False, path, run)
 
