@@ -42,13 +42,18 @@ def build(cache: Path, site: Path, *, pages_cached: bool = True) -> tuple[float,
     env = {**os.environ, "EXPLAIN_CACHE": str(cache), "NO_MKDOCS_2_WARNING": "1"}
     env["EXPLAIN_DOCS_CACHE"] = "on" if pages_cached else "off"
     start = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site)], cwd=REPO, env=env
-    )
-    _, status, usage = os.wait4(process.pid, 0)  # the build's own peak memory (Linux: ru_maxrss in KiB)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise subprocess.CalledProcessError(process.returncode, process.args)
+    # Not --quiet: mkdocs then drops its warnings before --strict counts them, and a failed block would pass.
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        _, status, usage = os.wait4(process.pid, 0)  # the build's peak memory (Linux: ru_maxrss in KiB)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            log.seek(0)
+            print(log.read(), file=sys.stderr)
+            raise subprocess.CalledProcessError(process.returncode, process.args)
     return time.perf_counter() - start, usage.ru_maxrss / 2**20
 
 

@@ -231,6 +231,19 @@ def test_a_failing_executed_block_fails_the_strict_build(tmp_path: Path) -> None
 # -- the shared setup snippet ------------------------------------------------------------------------------
 
 
+def test_the_build_trains_ahead_every_run_a_later_page_takes_from_the_registry() -> None:
+    # docs/snippets/train_ahead.py trains setup.py's train_ahead() in a second process while the build goes on.
+    # A run a page needs that is missing there is not wrong, only trained later by the build itself: slower.
+    setup = (SNIPPETS / "setup.py").read_text()
+    body = setup[setup.index("def train_ahead():") :]
+    body = body[: body.index("\n\n\n")]
+    pages = "".join(md.read_text() for md in (REPO / "docs").glob("*.md"))
+    faults_shown = set(re.findall(r'\bfault\("([\w-]+)"\)', pages))
+    assert faults_shown and faults_shown <= set(re.findall(r'"([\w-]+)"', body)), faults_shown
+    for run in ("fashion_run", "quickstart_run", "fit_run"):
+        assert f"{run}()" in pages and f"{run}()" in body, run
+
+
 def test_setup_snippet_runs_and_its_helpers_print_what_pages_need(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,6 +13,12 @@ Only the execution is skipped: markdown-exec still converts the output to HTML (
 contents, links), so a replayed page is the page the run made. The blocks of a page run in a session of
 their own (the page's path and the ``session`` name), as markdown-exec runs them.
 
+At the first block a build runs, the hook also starts ``docs/snippets/train_ahead.py`` in a second process: it
+trains into explain's cache the runs later pages need (Fashion-MNIST, the Fit page's run, today's quickstart,
+the fault runs) while this process trains the tutorial's model for the home page and goes on through the pages.
+A page that needs a run still being trained waits for it and loads it (explain's cache takes turns per entry).
+Only for this site's own pages; ``EXPLAIN_DOCS_TRAIN_AHEAD=off`` turns it off.
+
 ``EXPLAIN_DOCS_PROFILE=FILE`` appends one line per page to FILE: the seconds its Markdown took to turn into
 HTML (the blocks' run included) and the build's resident memory after it, now and at its peak (Linux).
 
@@ -33,6 +39,7 @@ import json
 import linecache
 import os
 import re
+import subprocess
 import sys
 import time
 import traceback
@@ -50,7 +57,23 @@ DOCS = Path(__file__).resolve().parents[1]
 LIBRARIES = ("tensorflow", "keras", "numpy", "matplotlib", "pillow", "rich", "markdown-exec")
 #: Variables and files that choose the data the pages load.
 DATA_VARIABLES = ("EXPLAIN_MNIST", "EXPLAIN_FASHION_MNIST")
+#: Threads per TensorFlow op: the last digits of a forward pass over many images can depend on it.
+THREADS_VARIABLE = "TF_NUM_INTRAOP_THREADS"
 DATA_PLACES = ("~/.keras/datasets/mnist.npz", "~/.keras/datasets/fashion-mnist", "/usr/share/datasets/fashion-mnist")
+
+
+#: Trains the runs later pages need, in a second process (docs/snippets/setup.py's ``train_ahead``).
+TRAIN_AHEAD = DOCS / "snippets" / "train_ahead.py"
+
+
+class _Ahead:
+    """The second process that trains ahead, and whether this build's pages are this site's own."""
+
+    process: subprocess.Popen[bytes] | None = None
+    own_site: bool = False
+
+
+_ahead = _Ahead()
 
 
 class _Page:
@@ -110,6 +133,7 @@ def inputs_key() -> str:
             h.update(f"{name} {importlib.metadata.version(name)}\0".encode())
         except importlib.metadata.PackageNotFoundError:
             h.update(f"{name} absent\0".encode())
+    h.update(f"{THREADS_VARIABLE}={os.environ.get(THREADS_VARIABLE, '')}\0".encode())
     for variable in DATA_VARIABLES:
         value = os.environ.get(variable, "")
         h.update(f"{variable}={value}\0".encode())
@@ -130,6 +154,26 @@ def _slug(src_uri: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", src_uri).strip("-")
 
 
+def _train_ahead() -> None:
+    """Start ``train_ahead.py`` unless it runs already, is turned off, or these pages are not this site's."""
+    if not _ahead.own_site or (_ahead.process is not None and _ahead.process.poll() is None):
+        return
+    if os.environ.get("EXPLAIN_DOCS_TRAIN_AHEAD", "on").strip().lower() in {"off", "0", "no", "false"}:
+        return
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}  # its errors still reach the build's stderr
+    _ahead.process = subprocess.Popen(
+        [sys.executable, str(TRAIN_AHEAD)], cwd=DOCS.parent, env=env, stdout=subprocess.DEVNULL
+    )
+
+
+def _stop_training_ahead() -> None:
+    """End the second process with the build: whatever it still trains, no page of this build waits for."""
+    process, _ahead.process = _ahead.process, None
+    if process is not None and process.poll() is None:
+        process.terminate()  # explain's cache commits whole entries or nothing
+        process.wait()
+
+
 def _run(code: str, returncode: int | None = None, session: str | None = None, id: str | None = None, **extra: Any):  # noqa: A002
     """Run one block as markdown-exec does (``print`` goes to the page), or give back its stored output."""
     digest = hashlib.sha256(code.encode()).hexdigest()
@@ -142,6 +186,7 @@ def _run(code: str, returncode: int | None = None, session: str | None = None, i
             )
         _page.recorded.append(_page.replay[i])
         return _page.replay[i]["output"]
+    _train_ahead()  # a block runs: later pages will need their runs
     scope = _page.sessions.setdefault(session, {}) if session else {}
     name = f"<code block: {_page.name}; {session or ''} n{len(_page.recorded) + 1}>"
     module = re.sub(r"[^a-zA-Z\d]+", "_", name)
@@ -174,9 +219,24 @@ def on_config(config: Any) -> Any:
     global _store, _inputs_key
     markdown_exec.formatters["python"] = _format_python
     markdown_exec.formatters["py"] = _format_python
+    # One thread per TensorFlow op, in this process and the one that trains ahead (TensorFlow reads this when it
+    # starts, at the first block). Measured on 2 cores: an epoch of the tutorial takes 10.6 s so, 16.0 s with
+    # TensorFlow's default of one thread per core, with the same weights to the last bit; and two processes
+    # then share the cores instead of slowing each other down. A value set by the caller is kept. The forward
+    # passes of large batches can differ in the last float digits with the thread count, so it is in the key.
+    os.environ.setdefault(THREADS_VARIABLE, "1")
     _store = _store_folder() if _enabled() else None
     _inputs_key = inputs_key() if _store is not None else ""
+    _ahead.own_site = Path(config["docs_dir"]).resolve() == DOCS
     return config
+
+
+def on_post_build(config: Any) -> None:
+    _stop_training_ahead()
+
+
+def on_build_error(error: Exception) -> None:
+    _stop_training_ahead()
 
 
 def _memory() -> str:

@@ -257,6 +257,22 @@ def fault(name):
     return _use(_once(f"run:fault:{name}", compute)).value
 
 
+def train_ahead():
+    """Every run the later pages need, in the order they need them; run by ``train_ahead.py`` in a second process.
+
+    The home page needs the tutorial's model at once, so the build's own process trains that one, while a
+    second process (started by ``docs/hooks/exec_cache.py`` at the first block a build runs) trains these
+    into explain's cache. A page that asks for one still being trained waits for it and loads it (the cache
+    takes turns per entry); one already cached is only loaded. Same seed, same runs, in either process.
+    """
+    if fashion_data() is not None:
+        fashion_run()
+    fit_run()
+    quickstart_run()
+    for name in ("raw-inputs-clipped-loss", "raw-inputs", "healthy", "learning-rate-1"):  # when-training-goes-wrong
+        fault(name)
+
+
 @dataclass(frozen=True)
 class ScalingNumbers:
     """What ``explain.scaling(x_train)`` measured, kept without the 60,000 scaled images."""
