@@ -156,3 +156,30 @@ def test_activation_counts_feed_the_histogram_figure(sample) -> None:
         assert z == float((snap.activation_sample == 0).mean())
     fig = explain.figures.activation_histograms(epochs, counts, edges, zero_share=zeros)
     assert type(fig).__name__ == "Figure"
+
+
+@pytest.mark.slow
+def test_one_thread_per_op_trains_the_same_weights_as_tensorflows_default() -> None:
+    # The test suite and the docs build run TensorFlow with one thread per op (conftest.py, the docs hook):
+    # faster on two cores, and it must not change a single number. Each run in a fresh process, since
+    # TensorFlow reads the setting when it starts; a full epoch of the sample, one execution size of 20 steps.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib, explain, numpy as np\n"
+        "t = explain.trained('sample', epochs=1, cache=False)\n"
+        "w = np.concatenate([v.ravel() for v in t.model.get_weights()])\n"
+        "print(repr(t.history['loss'][0]), t.test_accuracy, hashlib.sha256(w.tobytes()).hexdigest())\n"
+    )
+    outputs = []
+    for threads in ("1", None):  # None: TensorFlow's default, one thread per core
+        env = {k: v for k, v in os.environ.items() if k != "TF_NUM_INTRAOP_THREADS"}
+        env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        if threads:
+            env["TF_NUM_INTRAOP_THREADS"] = threads
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        outputs.append(proc.stdout.split())
+    assert len(outputs[0]) == 3 and outputs[0] == outputs[1]  # loss, accuracy, SHA-256 of every weight

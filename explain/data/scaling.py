@@ -60,7 +60,7 @@ def normalize(x: np.ndarray) -> np.ndarray:
             PixelScaleWarning,
             stacklevel=2,
         )
-    return (x / np.float32(255.0)).astype(np.float32)
+    return (x / np.float32(255.0)).astype(np.float32, copy=False)  # uint8 / float32 is float32 already: no copy
 
 
 def _mean_std(a: np.ndarray) -> tuple[float, float]:
