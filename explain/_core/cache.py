@@ -210,7 +210,7 @@ def entry_lock(folder: Path, key: str, *, waiting: str) -> Iterator[bool]:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError:  # a read-only or missing place: no lock, as without flock
+        except OSError:  # no lock file can be made here (read-only, not a folder): no lock, as without flock
             yield waited
             return
         try:

@@ -155,7 +155,7 @@ def load_fault_run(fault: Fault, epochs: int, seed: int, folder: Path | None = N
 @contextlib.contextmanager
 def fault_lock(fault: Fault, epochs: int, seed: int, folder: Path) -> Iterator[bool]:
     """Hold the lock of this fault run's entry while it is trained and saved; yield whether another process
-    held it first (then its run is saved: load it). See `explain._core.cache.entry_lock`.
+    held it first (then its run is saved: load it). See ``explain._core.cache.entry_lock``.
 
     Examples:
         >>> import tempfile, pathlib

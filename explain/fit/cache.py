@@ -16,11 +16,13 @@ whose checksum does not match, or metadata that is edited, out of range or not
 what explain wrote, is ignored with a warning and rebuilt. Temporary files
 carry their writer's process id: one left by a process that died is removed
 at the next save. Models load with Keras's ``safe_mode=True`` (no arbitrary
-code; nothing is unpickled). Processes that fill the same entry at once all
-succeed: the commits take turns under a lock on the folder itself (``flock``,
-where the platform has it), the first commit wins and the others return its
-model file, so a ``Trained.path`` once returned is not removed by a later
-commit. A full or read-only disk, or a cache location that is no folder (a
+code; nothing is unpickled). Processes that ask for the same missing entry at
+once train it once: the first holds the entry's lock while it trains and saves,
+the others say that they wait, then load what it saved
+(``explain._core.cache.entry_lock``). Where there is no ``flock`` they all train,
+and all succeed: the commits take turns under a lock on the folder itself, the
+first commit wins and the others return its model file, so a ``Trained.path``
+once returned is not removed by a later commit. A full or read-only disk, or a cache location that is no folder (a
 file, ``/dev/null``, ``''``), costs the cache, not the model: ``trained``
 warns, naming where the model was not saved, and returns the model it trained.
 The folder is ``$EXPLAIN_CACHE`` or the platform's cache folder
