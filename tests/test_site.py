@@ -266,9 +266,13 @@ def visits(site: Path, server: str, browser, screenshots: Path) -> dict[tuple[st
     out: dict[tuple[str, int], Visit] = {}
     enlarged: set[str] = set()  # one PNG and one SVG figure are clicked open, at 1280 px
     for width in WIDTHS:
+        # One tab per width, going from page to page as a reader does (a new one per page cost 0.25 s each);
+        # what it reports while a page is open goes to that page's visit.
+        reported: list[str] = []
+        page = _new_page(browser, reported, width)
         for path in pages(site):
             v = Visit(path.name, width)
-            page = _new_page(browser, v.problems, width)
+            reported.clear()
             _open(page, urljoin(server, path.name))
             v.media = page.evaluate(_CHECK_MEDIA)
             v.figures = page.evaluate(_CHECK_FIGURES)
@@ -284,10 +288,11 @@ def visits(site: Path, server: str, browser, screenshots: Path) -> dict[tuple[st
                         enlarged.add(f["kind"])
                         v.enlarged.append({**_open_full_size(page, f["id"]), "kind": f["kind"], "width": f["width"]})
             v.violations = run_axe(page)
-            page.close()
+            v.problems = list(reported)
             if shows_a_traceback(path.name, v.text):
                 v.problems.append("the page shows a traceback")
             out[(path.name, width)] = v
+        page.close()
     print(f"\nscreenshots: {screenshots}")
     return out
 
