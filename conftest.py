@@ -8,9 +8,7 @@ clean checkout, as in CI) and later runs load it. ``pytest --cache-clear`` start
 The suite runs in parallel (pytest-xdist, ``-n auto`` in pyproject.toml): one worker per core, at most
 ``MAX_WORKERS``. Each test file runs on one worker (its module fixtures are set up once), and everything that
 needs the built docs site runs on one worker, first, so the site is built once and its minutes overlap the
-rest of the suite; the other groups follow longest first, as ``tests/durations.json`` last measured them
-(``python benchmarks/test_suite.py --record-durations`` measures them again). ``pytest -n 0`` runs everything in
-one process.
+rest of the suite. ``pytest -n 0`` runs everything in one process.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ import contextlib
 import ctypes
 import gc
 import json
-import math
 import os
 import shutil
 import sys
@@ -86,21 +83,6 @@ MAX_WORKERS = 4
 #: Where the workers tell the scheduler which group each test is in (set by the main process, for the workers).
 GROUPS_FILE = "EXPLAIN_TEST_GROUPS"
 
-#: Seconds each group took in a measured run of the whole suite (``benchmarks/test_suite.py --record-durations``).
-#: The groups run longest first, so that no worker starts a long file while the other has nothing left to do.
-DURATIONS = Path(__file__).resolve().parent / "tests" / "durations.json"
-
-#: Where the main process writes each group's seconds at the end of a run (set by ``benchmarks/test_suite.py``).
-DURATIONS_OUT = "EXPLAIN_TEST_DURATIONS"
-
-
-def _recorded_seconds() -> dict[str, float]:
-    try:
-        recorded = json.loads(DURATIONS.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(k): float(v) for k, v in recorded.items()} if isinstance(recorded, dict) else {}
-
 
 def _needs_site(item: pytest.Item) -> bool:
     return bool({"site", "built", "visits"} & set(getattr(item, "fixturenames", ())))
@@ -130,10 +112,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         examples = getattr(getattr(item, "dtest", None), "examples", None)
         if examples and any(call in example.source for example in examples for call in SLOW_DOCTEST_CALLS):
             item.add_marker(pytest.mark.slow)
-    # The site's group first (its build is the longest step), then the others longest first as last measured (a
-    # group not measured yet goes first: it may be long). A stable sort keeps the tests of a group in order.
-    seconds = _recorded_seconds()
-    items.sort(key=lambda item: (_group(item) != SITE_GROUP, -seconds.get(_group(item), math.inf)))
+    # The site's group first (a stable sort keeps every other test in its place): its build is the longest step.
+    items.sort(key=lambda item: _group(item) != SITE_GROUP)
     groups_file = os.environ.get(GROUPS_FILE)
     if groups_file and os.environ.get("PYTEST_XDIST_WORKER"):
         # Every worker collects the same tests, so each writes the same file; the rename makes each write whole.
@@ -150,41 +130,13 @@ def pytest_configure(config: pytest.Config) -> None:
         config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
-_group_seconds: dict[str, float] = {}
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """In the main process of a measured run: add up each group's seconds (set-up, call and tear-down)."""
-    if os.environ.get(DURATIONS_OUT) and os.environ.get("PYTEST_XDIST_WORKER") is None:
-        _group_seconds[report.nodeid] = _group_seconds.get(report.nodeid, 0.0) + report.duration
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Write each group's seconds to ``$EXPLAIN_TEST_DURATIONS`` (a measured run; the main process only)."""
-    out = os.environ.get(DURATIONS_OUT)
-    if not out or os.environ.get("PYTEST_XDIST_WORKER") is not None or not _group_seconds:
-        return
-    groups_file = os.environ.get(GROUPS_FILE)
-    groups = (
-        json.loads(Path(groups_file).read_text(encoding="utf-8")) if groups_file and Path(groups_file).exists() else {}
-    )
-    totals: dict[str, float] = {}
-    for nodeid, spent in _group_seconds.items():
-        group = groups.get(nodeid) or nodeid.split("::", 1)[0]
-        totals[group] = totals.get(group, 0.0) + spent
-    text = json.dumps({g: round(t, 2) for g, t in sorted(totals.items(), key=lambda gt: -gt[1])}, indent=1)
-    temporary = Path(f"{out}.{os.getpid()}.tmp")
-    temporary.write_text(text + "\n", encoding="utf-8")
-    os.replace(temporary, out)  # whole or not at all
-
-
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown, and so ignored, without it
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
     """``--dist loadgroup``: the groups of ``pytest_collection_modifyitems``, each run whole on one worker.
 
     pytest-xdist's own loadgroup reads its groups from test ids it renames, which pytest 9.2 no longer allows;
     this scheduler reads them from the file the workers wrote while collecting. It hands out one group at a
-    time, in collection order (the site's group first, then the longest as last measured).
+    time, in collection order (the site's group first).
     """
     if config.getvalue("dist") != "loadgroup" or GROUPS_FILE not in os.environ:
         return None

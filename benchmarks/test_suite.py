@@ -9,8 +9,7 @@ run, as on CI's fresh clone) and samples, every 0.2 s, the resident memory of py
 started (the docs build, the notebook kernel, the CLI runs), summed from ``/proc``. Prints the wall time, the
 peak of that sum, the largest single process, the load average before and after (a shared machine makes the
 times longer), the CPU time of every process, and pytest's own summary line. Linux only (``/proc``). The suite
-runs on every core (pytest-xdist, ``-n auto``); ``-- -n 0`` measures it in one process. ``--record-durations``
-also writes each test group's seconds to ``tests/durations.json``: the workers take the groups longest first.
+runs on every core (pytest-xdist, ``-n auto``); ``-- -n 0`` measures it in one process.
 """
 
 from __future__ import annotations
@@ -73,15 +72,8 @@ def main() -> None:
         help="write pytest's output with the elapsed time, and each new memory peak "
         "with the processes that made it, to this file (to find what is slow or large: add -- -v)",
     )
-    parser.add_argument(
-        "--record-durations",
-        action="store_true",
-        help="write each test group's seconds to tests/durations.json, the order the next runs take them in",
-    )
     args = parser.parse_args()
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args.pytest_args]
-    if args.record_durations:
-        os.environ["EXPLAIN_TEST_DURATIONS"] = str(Path(__file__).resolve().parents[1] / "tests" / "durations.json")
     load_before = os.getloadavg()
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -1,4 +1,4 @@
-"""The suite's parallel run (conftest.py): each file whole on one worker, the docs-site tests first, then longest first.
+"""The suite's parallel run (conftest.py): each test file whole on one worker, the docs-site tests first.
 
 pytest-xdist's own ``--dist loadgroup`` stopped grouping on pytest 9.2 (it renames test ids, which pytest
 no longer reads back), so conftest.py has a scheduler of its own. These tests run pytest in a child
@@ -7,7 +7,6 @@ process, as a user would, and read which worker ran which test.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -19,12 +18,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _pytest(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def _pytest(*args: str) -> subprocess.CompletedProcess:
     # A child run of its own: none of this run's worker variables, or it would take itself for a worker.
-    child = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "EXPLAIN_TEST_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "EXPLAIN_TEST_GROUPS"))}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-        cwd=REPO, env={**child, **(env or {})}, capture_output=True, text=True, timeout=600,
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
 
 
@@ -50,27 +49,3 @@ def test_the_tests_that_need_the_site_are_collected_first() -> None:
     site = [i for i, nodeid in enumerate(ids) if nodeid.startswith("tests/test_docs.py::test_site_builds_strictly")]
     first_idx = next(i for i, nodeid in enumerate(ids) if nodeid.startswith("tests/test_idx.py"))
     assert site and site[0] < first_idx, ids[:10]
-
-
-@pytest.mark.slow
-def test_a_measured_run_records_each_groups_seconds(tmp_path: Path) -> None:
-    out = tmp_path / "durations.json"
-    proc = _pytest("-n", "2", "tests/test_idx.py", "tests/test_logparse.py", env={"EXPLAIN_TEST_DURATIONS": str(out)})
-    assert proc.returncode == 0, proc.stdout[-2000:]
-    recorded = json.loads(out.read_text())
-    assert set(recorded) == {"tests/test_idx.py", "tests/test_logparse.py"}
-    assert all(isinstance(v, float) and v > 0 for v in recorded.values()), recorded
-    assert list(recorded.values()) == sorted(recorded.values(), reverse=True)  # longest first, as read back
-
-
-@pytest.mark.slow
-def test_the_other_groups_follow_longest_first_as_last_recorded() -> None:
-    files = ["tests/test_idx.py", "tests/test_logparse.py", "tests/test_sample.py", "tests/test_layout.py"]
-    proc = _pytest("-n", "0", "--collect-only", "-q", *files)
-    assert proc.returncode == 0, proc.stdout[-2000:]
-    seen = [line.split("::")[0] for line in proc.stdout.splitlines() if "::" in line]
-    order = list(dict.fromkeys(seen))  # each file where its first test is
-    durations = REPO / "tests" / "durations.json"
-    recorded = json.loads(durations.read_text()) if durations.exists() else {}
-    expected = sorted(files, key=lambda f: -recorded.get(f, float("inf")))  # stable: not recorded, as given
-    assert order == expected, (order, {f: recorded.get(f) for f in files})
