@@ -54,7 +54,7 @@ def _hold(folder: Path, key: str, until: threading.Event, then=lambda: None) -> 
 
 def test_a_free_lock_is_taken_at_once_and_leaves_no_file(tmp_path: Path, capsys) -> None:
     with entry_lock(tmp_path / "new", "abc", waiting="busy") as waited:
-        assert not waited and (tmp_path / "new" / ".abc.lock").exists()
+        assert not waited and (tmp_path / "new" / ".lock-abc").exists()
     assert list((tmp_path / "new").iterdir()) == []  # the folder it made stays, the lock file does not
     assert capsys.readouterr().err == ""
 
@@ -100,7 +100,11 @@ def test_a_fault_run_another_process_is_training_is_loaded_not_trained_again(tmp
     key = fault_cache.fault_key(fault, fault.epochs, 7)
     thread = _hold(tmp_path, key, until=stderr.said, then=save)
     monkeypatch.setenv("EXPLAIN_CACHE", str(tmp_path))
-    result = faults.run(fault.name, seed=7)
+    faults._run.cache_clear()  # runs are kept per process too, whatever the folder: this one must look on disk
+    try:
+        result = faults.run(fault.name, seed=7)
+    finally:
+        faults._run.cache_clear()
     thread.join(60)
     assert result.from_cache  # waited for the other's run and loaded it
     assert "another process is running the fault labels-out-of-range" in stderr.getvalue()

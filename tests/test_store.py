@@ -495,36 +495,44 @@ def test_a_second_process_asking_for_a_model_being_trained_waits_and_loads_it(ti
         "from explain.fit import cache as store\n"
         "real = store._train\n"
         "def train(*args, **kwargs):\n"
+        "    start = time.monotonic()\n"
         f"    open({str(started)!r}, 'w').close()\n"
-        f"    while not os.path.exists({str(go)!r}):\n"
+        f"    while not os.path.exists({str(go)!r}) and time.monotonic() < start + 300:\n"
         "        time.sleep(0.05)\n"
         "    return real(*args, **kwargs)\n"
         "store._train = train\n"
         f"t = explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
         "print(t.from_cache, t.path.name)\n"
     ))  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not started.exists():
-        assert first.poll() is None and time.monotonic() < deadline, first.communicate()[1]
-        time.sleep(0.05)
-    second = _python(TINY + (
-        "from explain.fit import cache as store\n"
-        "store._train = None\n"  # it must not train: calling None fails the test
-        f"t = explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
-        "print(t.from_cache, t.path.name)\n"
-    ))  # fmt: skip
-    said = ""
-    while "another process" not in said:
-        line = second.stderr.readline()
-        assert line, f"the second process ended without waiting: {said}{second.communicate()}"
-        said += line
-    go.touch()
-    (out1, err1), (out2, err2) = first.communicate(timeout=300), second.communicate(timeout=300)
+    children = [first]
+    try:  # a failure below leaves no child holding the lock
+        deadline = time.monotonic() + 120
+        while not started.exists():
+            assert first.poll() is None and time.monotonic() < deadline, first.communicate()[1]
+            time.sleep(0.05)
+        second = _python(TINY + (
+            "from explain.fit import cache as store\n"
+            "store._train = None\n"  # it must not train: calling None fails the test
+            f"t = explain.trained(tiny, epochs=1, cache={str(folder)!r})\n"
+            "print(t.from_cache, t.path.name)\n"
+        ))  # fmt: skip
+        children.append(second)
+        said = ""
+        while "another process" not in said:
+            line = second.stderr.readline()
+            assert line, f"the second process ended without waiting: {said}{second.communicate()}"
+            said += line
+        go.touch()
+        (out1, err1), (out2, err2) = first.communicate(timeout=300), second.communicate(timeout=300)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
     err2 = said + err2
     assert first.returncode == 0 and second.returncode == 0, err1 + err2
     assert out1.split()[0] == "False" and out2.split()[0] == "True"  # trained once, loaded by the other
     assert out1.split()[1] == out2.split()[1]
-    assert "another process is training the same model" in err2 and "waiting for it, then loading it" in err2
+    assert "another process is training the same model" in err2 and "waiting for it to finish" in err2
     assert "another process" not in err1
     assert sorted(p.suffix for p in folder.iterdir()) == [".json", ".keras"]  # no lock file left
 

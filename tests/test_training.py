@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -158,12 +160,12 @@ def test_activation_counts_feed_the_histogram_figure(sample) -> None:
     assert type(fig).__name__ == "Figure"
 
 
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: TensorFlow's default is one thread already")
 @pytest.mark.slow
 def test_one_thread_per_op_trains_the_same_weights_as_tensorflows_default() -> None:
     # The test suite and the docs build run TensorFlow with one thread per op (conftest.py, the docs hook):
     # faster on two cores, and it must not change a single number. Each run in a fresh process, since
     # TensorFlow reads the setting when it starts; a full epoch of the sample, one execution size of 20 steps.
-    import os
     import subprocess
     import sys
 

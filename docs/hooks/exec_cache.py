@@ -29,6 +29,7 @@ uncached builds, use it).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import gc
@@ -67,9 +68,10 @@ TRAIN_AHEAD = DOCS / "snippets" / "train_ahead.py"
 
 
 class _Ahead:
-    """The second process that trains ahead, and whether this build's pages are this site's own."""
+    """The second process that trains ahead: started once per build, for this site's own pages only."""
 
     process: subprocess.Popen[bytes] | None = None
+    started: bool = False
     own_site: bool = False
 
 
@@ -155,15 +157,19 @@ def _slug(src_uri: str) -> str:
 
 
 def _train_ahead() -> None:
-    """Start ``train_ahead.py`` unless it runs already, is turned off, or these pages are not this site's."""
-    if not _ahead.own_site or (_ahead.process is not None and _ahead.process.poll() is None):
+    """Start ``train_ahead.py`` once per build, unless turned off or these pages are not this site's."""
+    if _ahead.started or not _ahead.own_site:
         return
+    _ahead.started = True
     if os.environ.get("EXPLAIN_DOCS_TRAIN_AHEAD", "on").strip().lower() in {"off", "0", "no", "false"}:
         return
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}  # its errors still reach the build's stderr
+    # Its stdin is a pipe this process holds: when the build ends in any way, even killed, the pipe closes
+    # and the script stops (train_ahead.py watches it), so no training outlives the build.
     _ahead.process = subprocess.Popen(
-        [sys.executable, str(TRAIN_AHEAD)], cwd=DOCS.parent, env=env, stdout=subprocess.DEVNULL
-    )
+        [sys.executable, str(TRAIN_AHEAD)], cwd=DOCS.parent, env=env, stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 def _stop_training_ahead() -> None:
@@ -172,6 +178,9 @@ def _stop_training_ahead() -> None:
     if process is not None and process.poll() is None:
         process.terminate()  # explain's cache commits whole entries or nothing
         process.wait()
+
+
+atexit.register(_stop_training_ahead)
 
 
 def _run(code: str, returncode: int | None = None, session: str | None = None, id: str | None = None, **extra: Any):  # noqa: A002
@@ -220,7 +229,7 @@ def on_config(config: Any) -> Any:
     markdown_exec.formatters["python"] = _format_python
     markdown_exec.formatters["py"] = _format_python
     # One thread per TensorFlow op, in this process and the one that trains ahead (TensorFlow reads this when it
-    # starts, at the first block). Measured on 2 cores: an epoch of the tutorial takes 10.6 s so, 16.0 s with
+    # starts, at the first block). Measured on 2 cores: an epoch of the tutorial takes 10.6 s that way, 16.0 s with
     # TensorFlow's default of one thread per core, with the same weights to the last bit; and two processes
     # then share the cores instead of slowing each other down. A value set by the caller is kept. The forward
     # passes of large batches can differ in the last float digits with the thread count, so it is in the key.
@@ -228,6 +237,7 @@ def on_config(config: Any) -> Any:
     _store = _store_folder() if _enabled() else None
     _inputs_key = inputs_key() if _store is not None else ""
     _ahead.own_site = Path(config["docs_dir"]).resolve() == DOCS
+    _ahead.started = False  # a new build (mkdocs serve builds again in the same process)
     return config
 
 

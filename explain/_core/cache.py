@@ -187,11 +187,13 @@ def entry_lock(folder: Path, key: str, *, waiting: str) -> Iterator[bool]:
 
     Two processes that ask for the same missing entry (two notebooks, two test workers, the docs build and
     a script) would each spend minutes making it. Under this lock the second waits, printing ``waiting``
-    to stderr once, and then finds the entry the first one saved. The lock is ``flock`` on a file
-    ``.<key>.lock`` in ``folder``, removed when it is released (the holder removes it while still holding
-    it, and a waiter that then gets the lock on the removed file tries again on the new one); the system
-    releases it if the process dies. Where there is no ``flock`` (Windows, some network file systems), or
-    the folder cannot be written, this does nothing: the entry is then made twice and the first commit wins.
+    to stderr once, and then finds the entry the first one saved (or makes it, if the first stopped). The
+    lock is ``flock`` on a file ``.lock-<key>`` in ``folder`` (a name no clean-up of temporary files
+    matches), removed when it is released: the holder removes it while still holding it, and a waiter that
+    then gets the lock on the removed file tries again on the new one. The system releases the lock if the
+    process dies; a file left behind then is only a name, locked afresh by the next process. Where there is
+    no ``flock`` (Windows, some network file systems), or no lock file can be made, this does nothing: the
+    entry is then made twice and the first commit wins.
 
     Examples:
         >>> import tempfile, pathlib
@@ -199,20 +201,35 @@ def entry_lock(folder: Path, key: str, *, waiting: str) -> Iterator[bool]:
         ...     waited
         False
     """
+    locked = _locked_entry_file(folder, key, waiting)
+    if locked is None:  # no lock to be had here: go on unlocked
+        yield False
+        return
+    fd, waited = locked
+    path = folder / f".lock-{key}"
+    try:
+        yield waited
+    finally:
+        with contextlib.suppress(OSError):
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:  # ours: nobody can lock it and believe it current
+                os.unlink(path)
+        os.close(fd)  # releases the lock
+
+
+def _locked_entry_file(folder: Path, key: str, waiting: str) -> tuple[int, bool] | None:
+    """The descriptor of ``key``'s lock file, locked, and whether it had to wait; None where it cannot lock."""
     try:
         import fcntl
     except ImportError:  # Windows
-        yield False
-        return
-    path = folder / f".{key}.lock"
+        return None
+    path = folder / f".lock-{key}"
     waited = False
     while True:
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError:  # no lock file can be made here (read-only, not a folder): no lock, as without flock
-            yield waited
-            return
+            fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)  # flock needs no write access
+        except OSError:  # no lock file can be made here (read-only, not a folder)
+            return None
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -221,23 +238,19 @@ def entry_lock(folder: Path, key: str, *, waiting: str) -> Iterator[bool]:
                     print(f"explain: {waiting}", file=sys.stderr, flush=True)
                 waited = True
                 fcntl.flock(fd, fcntl.LOCK_EX)
-            except OSError:  # a file system without flock: go on unlocked
-                yield waited
-                return
-            try:
-                current = os.stat(path)
-            except FileNotFoundError:
-                current = None
-            if current is None or current.st_ino != os.fstat(fd).st_ino:
-                continue  # the holder removed this file as it let go: lock the new one
-            try:
-                yield waited
-            finally:
-                with contextlib.suppress(OSError):
-                    os.unlink(path)  # while still held: nobody can lock this file and believe it current
-            return
-        finally:
-            os.close(fd)  # releases the lock
+        except OSError:  # a file system without flock: no lock
+            os.close(fd)
+            return None
+        except BaseException:  # Ctrl-C while waiting
+            os.close(fd)
+            raise
+        try:
+            current = os.stat(path).st_ino
+        except OSError:  # removed by the holder as it let go
+            current = None
+        if current == os.fstat(fd).st_ino:
+            return fd, waited
+        os.close(fd)  # the holder removed this file as it let go: lock the new one
 
 
 def first_line(e: BaseException) -> str:

@@ -155,7 +155,8 @@ def load_fault_run(fault: Fault, epochs: int, seed: int, folder: Path | None = N
 @contextlib.contextmanager
 def fault_lock(fault: Fault, epochs: int, seed: int, folder: Path) -> Iterator[bool]:
     """Hold the lock of this fault run's entry while it is trained and saved; yield whether another process
-    held it first (then its run is saved: load it). See ``explain._core.cache.entry_lock``.
+    held it first (then look for its run again: it is saved, unless that process stopped first). See
+    ``explain._core.cache.entry_lock``.
 
     Examples:
         >>> import tempfile, pathlib
@@ -165,7 +166,7 @@ def fault_lock(fault: Fault, epochs: int, seed: int, folder: Path) -> Iterator[b
         False
     """
     key = fault_key(fault, epochs, seed)
-    waiting = f"another process is running the fault {fault.name} (entry {key} in {folder}); waiting, then loading it."
+    waiting = f"another process is running the fault {fault.name} (entry {key} in {folder}); waiting for it to finish."
     with entry_lock(folder, key, waiting=waiting) as waited:
         yield waited
 

@@ -359,9 +359,7 @@ def trained(
     damaged: set[str] = set()
     found = _load(folder, key, settings, damaged)
     if found is None:
-        waiting = (
-            f"another process is training the same model (entry {key} in {folder}); waiting for it, then loading it."
-        )
+        waiting = f"another process is training the same model (entry {key} in {folder}); waiting for it to finish."
         with entry_lock(folder, key, waiting=waiting) as waited:  # two processes asking at once train it once
             found = _load(folder, key, settings, damaged) if waited else None
             if found is None:
