@@ -401,8 +401,8 @@ CTRL_C_AS_IN_A_TERMINAL = "import signal\nsignal.signal(signal.SIGINT, signal.de
 #: that two processes really train and commit the same entry at once.
 NO_ENTRY_LOCK = (
     "import contextlib\n"
-    "from explain.fit import cache as _store\n"
-    "_store.entry_lock = lambda folder, key, waiting: contextlib.nullcontext(False)\n"
+    "from explain._core import cache as _core_cache\n"
+    "_core_cache.entry_lock = lambda folder, key, waiting: contextlib.nullcontext(False)\n"
 )
 
 

@@ -13,15 +13,16 @@ import json
 import os
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from explain._core import checks
 from explain._core.tf import versions
 from explain.errors import CacheWarning
 
 CACHE_ENV = "EXPLAIN_CACHE"
+T = TypeVar("T")
 
 
 def cache_dir() -> Path:
@@ -214,6 +215,25 @@ def entry_lock(folder: Path, key: str, *, waiting: str) -> Iterator[bool]:
             if os.stat(path).st_ino == os.fstat(fd).st_ino:  # ours: nobody can lock it and believe it current
                 os.unlink(path)
         os.close(fd)  # releases the lock
+
+
+def load_or_make(folder: Path, key: str, *, load: Callable[[], T | None], make: Callable[[], T], waiting: str) -> T:
+    """``load()`` the entry ``key`` if it is there; else ``make()`` it under its `entry_lock`.
+
+    A process that had to wait for the lock looks again first: the one that held it has usually made the
+    entry meanwhile. ``make`` should save what it makes, so that the next process finds it.
+
+    Examples:
+        >>> import tempfile, pathlib
+        >>> load_or_make(pathlib.Path(tempfile.mkdtemp()), "abc", load=lambda: None, make=lambda: 42, waiting="busy")
+        42
+    """
+    found = load()
+    if found is not None:
+        return found
+    with entry_lock(folder, key, waiting=waiting) as waited:
+        found = load() if waited else None
+        return make() if found is None else found
 
 
 def _locked_entry_file(folder: Path, key: str, waiting: str) -> tuple[int, bool] | None:

@@ -16,28 +16,17 @@ text is read from disk.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
 import re
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from explain._core.cache import (
-    cache_dir,
-    cache_versions,
-    check_seal,
-    entry_lock,
-    first_line,
-    folder_lock,
-    seal,
-    settings_key,
-)
+from explain._core.cache import cache_dir, cache_versions, check_seal, first_line, folder_lock, seal, settings_key
 from explain._core.files import atomic_write_bytes, atomic_write_text, file_sha256, remove_stale_temps
 from explain.data.sources import load_mnist
 from explain.diagnosis.diagnose import diagnose
@@ -150,25 +139,6 @@ def load_fault_run(fault: Fault, epochs: int, seed: int, folder: Path | None = N
             stacklevel=3,
         )
         return None
-
-
-@contextlib.contextmanager
-def fault_lock(fault: Fault, epochs: int, seed: int, folder: Path) -> Iterator[bool]:
-    """Hold the lock of this fault run's entry while it is trained and saved; yield whether another process
-    held it first (then look for its run again: it is saved, unless that process stopped first). See
-    ``explain._core.cache.entry_lock``.
-
-    Examples:
-        >>> import tempfile, pathlib
-        >>> from explain import faults
-        >>> with fault_lock(faults.get("healthy"), 3, 0, pathlib.Path(tempfile.mkdtemp())) as waited:
-        ...     waited
-        False
-    """
-    key = fault_key(fault, epochs, seed)
-    waiting = f"another process is running the fault {fault.name} (entry {key} in {folder}); waiting for it to finish."
-    with entry_lock(folder, key, waiting=waiting) as waited:
-        yield waited
 
 
 def save_fault_run(result: FaultRun, epochs: int, seed: int, folder: Path | None = None) -> Path | None:

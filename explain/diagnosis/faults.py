@@ -55,7 +55,7 @@ from __future__ import annotations
 import functools
 
 from explain._core import checks
-from explain._core.cache import cache_folder
+from explain._core.cache import cache_folder, load_or_make
 from explain.diagnosis import fault_cache
 from explain.diagnosis.fault_catalogue import FAULTS, Fault, clipped_sparse_crossentropy, gallery, get, names
 from explain.diagnosis.fault_run import FaultRun, short_error, train_fault
@@ -105,13 +105,14 @@ def _run(name: str, epochs: int, seed: int, cache: bool) -> FaultRun:
     folder = cache_folder(cache, what="the fault run")  # None, with a warning that names it, if unusable
     if folder is None:
         return train_fault(fault, epochs, seed)
-    found = fault_cache.load_fault_run(fault, epochs, seed, folder)
-    if found is not None:
-        return found
-    with fault_cache.fault_lock(fault, epochs, seed, folder) as waited:  # another process training it: wait, load
-        found = fault_cache.load_fault_run(fault, epochs, seed, folder) if waited else None
-        if found is not None:
-            return found
+
+    def make() -> FaultRun:
         result = train_fault(fault, epochs, seed)
         fault_cache.save_fault_run(result, epochs, seed, folder)
-    return result
+        return result
+
+    key = fault_cache.fault_key(fault, epochs, seed)
+    return load_or_make(  # two processes asking at once train it once
+        folder, key, load=lambda: fault_cache.load_fault_run(fault, epochs, seed, folder), make=make,
+        waiting=f"another process is running the fault {name} (entry {key} in {folder}); waiting for it to finish.",
+    )  # fmt: skip

@@ -19,7 +19,7 @@ at the next save. Models load with Keras's ``safe_mode=True`` (no arbitrary
 code; nothing is unpickled). Processes that ask for the same missing entry at
 once train it once: the first holds the entry's lock while it trains and saves,
 the others say that they wait, then load what it saved
-(``explain._core.cache.entry_lock``). Where there is no ``flock`` they all train,
+(``explain._core.cache.load_or_make``). Where there is no ``flock`` they all train,
 and all succeed: the commits take turns under a lock on the folder itself, the
 first commit wins and the others return its model file, so a ``Trained.path``
 once returned is not removed by a later commit. A full or read-only disk, or a cache location that is no folder (a
@@ -50,9 +50,9 @@ from explain._core.cache import (
     cache_folder,
     cache_versions,
     check_seal,
-    entry_lock,
     first_line,
     folder_lock,
+    load_or_make,
     seal,
     settings_key,
 )
@@ -357,18 +357,22 @@ def trained(
         return _train(ds, settings, key, None, frozenset(), validation_split=validation_split, output=output,
                       record_every=record_every)  # fmt: skip
     damaged: set[str] = set()
-    found = _load(folder, key, settings, damaged)
-    if found is None:
-        waiting = f"another process is training the same model (entry {key} in {folder}); waiting for it to finish."
-        with entry_lock(folder, key, waiting=waiting) as waited:  # two processes asking at once train it once
-            found = _load(folder, key, settings, damaged) if waited else None
-            if found is None:
-                return _train(ds, settings, key, folder, frozenset(damaged), validation_split=validation_split,
-                              output=output, record_every=record_every)  # fmt: skip
-    model, meta, path = found
-    return Trained(
-        model, meta["history"], meta["test_loss"], meta["test_accuracy"], settings, key, True, path, _run_of(meta)
-    )
+
+    def load() -> Trained | None:
+        found = _load(folder, key, settings, damaged)
+        if found is None:
+            return None
+        model, meta, path = found
+        return Trained(
+            model, meta["history"], meta["test_loss"], meta["test_accuracy"], settings, key, True, path, _run_of(meta)
+        )
+
+    return load_or_make(  # two processes asking at once train it once
+        folder, key, load=load,
+        make=lambda: _train(ds, settings, key, folder, frozenset(damaged), validation_split=validation_split,
+                            output=output, record_every=record_every),
+        waiting=f"another process is training the same model (entry {key} in {folder}); waiting for it to finish.",
+    )  # fmt: skip
 
 
 def _train(
