@@ -85,10 +85,19 @@ def test_same_seed_same_numbers_same_figures(tour_runs) -> None:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
-@pytest.mark.slow
-def test_bad_data_path_is_a_clear_error_without_traceback(tmp_path: Path) -> None:
-    proc = _explain("tour", "--data", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "out"))
-    assert proc.returncode == 2
+@pytest.mark.parametrize("command", ["tour", "figures"])
+def test_bad_data_path_is_a_clear_error_at_once(tmp_path: Path, command: str) -> None:
+    # In a fresh process: the error comes before TensorFlow is imported (no seconds of start-up for a typo).
+    code = (
+        "import sys; from explain.cli.main import main\n"
+        "status = main(sys.argv[1:])\n"
+        "print(status, 'tensorflow' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, command, "--data", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.stdout.split() == ["2", "False"], proc.stderr
     assert "explain: error: Expected a .npz file or a folder of idx files" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "out").exists()
@@ -140,7 +149,7 @@ def test_tour_on_full_mnist_one_epoch(full_mnist_path: Path, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_figures_command_writes_every_teaching_figure(tmp_path: Path) -> None:
+def test_figures_command_writes_every_teaching_figure(tmp_path: Path, monkeypatch) -> None:
     env = {"EXPLAIN_CACHE": str(tmp_path / "cache")}
     proc = _explain("figures", "--data", "sample", "--epochs", "1", "--out", str(tmp_path / "figs"), env=env)
     assert proc.returncode == 0, proc.stderr
@@ -151,8 +160,12 @@ def test_figures_command_writes_every_teaching_figure(tmp_path: Path) -> None:
         assert (tmp_path / "figs" / name).read_bytes()[:4] == b"\x89PNG"
         assert name in proc.stdout  # each file is listed with the call that makes it
     assert "figures.confusion_matrix(" in proc.stdout
-    # The trained model is cached: a second run loads it and writes the same bytes.
+    # The trained model is cached: a second run loads it and writes the same bytes. In this process (the command
+    # started in a fresh one above): the same code, without a second TensorFlow start-up.
     first = {n: (tmp_path / "figs" / n).read_bytes() for n in written}
-    again = _explain("figures", "--data", "sample", "--epochs", "1", "--out", str(tmp_path / "figs"), env=env)
-    assert again.returncode == 0
+    from explain.fit import cache as store
+
+    monkeypatch.setenv("EXPLAIN_CACHE", env["EXPLAIN_CACHE"])
+    monkeypatch.setattr(store, "_train", None)  # it must load, not train: calling None would fail
+    assert main(["figures", "--data", "sample", "--epochs", "1", "--out", str(tmp_path / "figs")]) == 0
     assert all((tmp_path / "figs" / n).read_bytes() == b for n, b in first.items())

@@ -352,11 +352,14 @@ def test_trace_image_prints_the_steps_and_the_trace_and_writes_the_figure(
     predicted = explain.trace(trained_sample.model, explain.prepare_digit(picture).image).predicted
     assert f"Predicted class {predicted} with probability" in out
     assert (tmp_path / "seven-steps.png").stat().st_size > 1000
+    # A wrong picture fails before TensorFlow is imported: at once, in a fresh process.
+    code = "import sys; from explain.cli.main import main; print(main(sys.argv[1:]), 'tensorflow' in sys.modules)"
     bad = subprocess.run(
-        [sys.executable, "-m", "explain", "trace-image", str(tmp_path / "missing.png")],
+        [sys.executable, "-c", code, "trace-image", str(tmp_path / "missing.png")],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    assert bad.returncode == 2 and "which does not exist" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.stdout.split() == ["2", "False"], bad.stderr
+    assert "which does not exist" in bad.stderr and "Traceback" not in bad.stderr
 
 
 # -- the benchmark, on a subset ------------------------------------------------------------------------------

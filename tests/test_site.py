@@ -11,8 +11,8 @@ Every page is opened once at 1280 px and once at 390 px (a phone) and checked th
 - no page shows an absolute path of the machine that built it.
 
 The navigation must reach every page, search must find Dropout, and the dark-mode toggle must
-switch the palette. A full-page screenshot of every page at both widths is saved to
-``$EXPLAIN_ARTIFACTS/site-screenshots`` (a temporary folder when the variable is unset) for a
+switch the palette. When ``$EXPLAIN_ARTIFACTS`` is set (``.ci/run`` sets it), a full-page
+screenshot of every page at both widths is saved to ``$EXPLAIN_ARTIFACTS/site-screenshots`` for a
 human to look at.
 
 Chromium comes from Debian (``apt-get install chromium``; ``.ci/run`` does it), never from
@@ -80,9 +80,13 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def screenshots() -> Path | None:
+    """``$EXPLAIN_ARTIFACTS/site-screenshots`` (CI sets it); None without it: no one would look at them, and the
+    58 full-page screenshots cost half a minute."""
     base = os.environ.get("EXPLAIN_ARTIFACTS")
-    folder = Path(base) / "site-screenshots" if base else tmp_path_factory.mktemp("site-screenshots")
+    if not base:
+        return None
+    folder = Path(base) / "site-screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -265,7 +269,7 @@ def _open_full_size(page, figure_id: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def visits(site: Path, server: str, browser, screenshots: Path) -> dict[tuple[str, int], Visit]:
+def visits(site: Path, server: str, browser, screenshots: Path | None) -> dict[tuple[str, int], Visit]:
     """Every page, opened once at each width, checked as the module docstring says."""
     out: dict[tuple[str, int], Visit] = {}
     enlarged: set[str] = set()  # one PNG and one SVG figure are clicked open, at 1280 px
@@ -284,8 +288,9 @@ def visits(site: Path, server: str, browser, screenshots: Path) -> dict[tuple[st
             v.unreachable = page.evaluate(_CHECK_SCROLLING)
             v.wide_tables = page.evaluate(_WIDE_TABLES)
             v.text = page.inner_text("body")
-            # JPEG: a third of the time PNG takes to encode a page this long, and as readable for a reviewer
-            page.screenshot(path=str(screenshots / f"{path.stem}-{width}.jpg"), full_page=True, quality=80)
+            if screenshots is not None:
+                # JPEG: a third of the time PNG takes to encode a page this long, and as readable for a reviewer
+                page.screenshot(path=str(screenshots / f"{path.stem}-{width}.jpg"), full_page=True, quality=80)
             if width == WIDTHS[0]:
                 v.nav = page.eval_on_selector_all(_NAV_LINKS, "els => els.map(e => e.href)")
                 for f in v.figures:
@@ -298,7 +303,8 @@ def visits(site: Path, server: str, browser, screenshots: Path) -> dict[tuple[st
                 v.problems.append("the page shows a traceback")
             out[(path.name, width)] = v
         page.close()
-    print(f"\nscreenshots: {screenshots}")
+    if screenshots is not None:
+        print(f"\nscreenshots: {screenshots}")
     return out
 
 

@@ -167,19 +167,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in ("tour", "figures"):
             from explain.cli.output import check_out
+            from explain.data.sources import load_mnist
 
-            check_out(args.out)  # before TensorFlow is even imported: a bad --out costs no wait
+            # Both before TensorFlow is even imported (the command's module imports it): a bad --out or
+            # --data fails at once, not after seconds of start-up.
+            check_out(args.out)
+            data = load_mnist(args.data)
         if args.command == "tour":
             from explain.cli.tour import run_tour
 
             run_tour(
-                args.data, epochs=args.epochs, index=args.index, seed=args.seed, out=args.out,
+                data, epochs=args.epochs, index=args.index, seed=args.seed, out=args.out,
                 progress=not args.no_progress,
             )  # fmt: skip
         elif args.command == "figures":
             from explain.cli.gallery import write_figures
 
-            write_figures(args.out, data=args.data, epochs=args.epochs, seed=args.seed, index=args.index)
+            write_figures(args.out, data=data, epochs=args.epochs, seed=args.seed, index=args.index)
         elif args.command == "trace-image":
             from explain.cli.trace_image import run_trace_image
 
