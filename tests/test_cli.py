@@ -135,37 +135,14 @@ def test_help_is_fast_to_import() -> None:
 @pytest.mark.full_mnist
 @pytest.mark.slow
 def test_tour_on_full_mnist_one_epoch(full_mnist_path: Path, tmp_path: Path) -> None:
-    from explain.cli.tour import run_tour
-
-    lines: list[str] = []
-    result = run_tour(str(full_mnist_path), epochs=1, out=tmp_path, echo=lines.append, progress=False)
-    s = result.summary
+    # The command as a user runs it, in a fresh process (in a test worker that has run a few hundred tests,
+    # training on 60,000 images made it one of the suite's largest processes).
+    proc = _explain("tour", "--data", str(full_mnist_path), "--epochs", "1", "--no-progress", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads((tmp_path / "summary.json").read_text())
     assert s["data"]["origin"] == "path" and (s["data"]["train"], s["data"]["test"]) == (60_000, 10_000)
     assert s["fit"]["steps_per_epoch"] == 1875  # ceil(60000 / 32)
-    assert "1,875 steps (weight" in "\n".join(lines)
+    assert "1,875 steps (weight" in proc.stdout
     assert abs(s["untrained"]["loss"] - math.log(10)) < 0.15
     # One epoch of the Hello World on all of MNIST lands well above 95% on the test set.
     assert s["evaluate"]["accuracy"] > 0.95
-
-
-@pytest.mark.slow
-def test_figures_command_writes_every_teaching_figure(tmp_path: Path, monkeypatch) -> None:
-    env = {"EXPLAIN_CACHE": str(tmp_path / "cache")}
-    proc = _explain("figures", "--data", "sample", "--epochs", "1", "--out", str(tmp_path / "figs"), env=env)
-    assert proc.returncode == 0, proc.stderr
-    written = sorted(p.name for p in (tmp_path / "figs").iterdir())
-    assert len(written) == 15 and "confusion_matrix.png" in written and "dropout_mask.png" in written
-    assert "digit_steps.png" in written and "network.png" in written  # the steps of prepare_digit; the network
-    for name in written:
-        assert (tmp_path / "figs" / name).read_bytes()[:4] == b"\x89PNG"
-        assert name in proc.stdout  # each file is listed with the call that makes it
-    assert "figures.confusion_matrix(" in proc.stdout
-    # The trained model is cached: a second run loads it and writes the same bytes. In this process (the command
-    # started in a fresh one above): the same code, without a second TensorFlow start-up.
-    first = {n: (tmp_path / "figs" / n).read_bytes() for n in written}
-    from explain.fit import cache as store
-
-    monkeypatch.setenv("EXPLAIN_CACHE", env["EXPLAIN_CACHE"])
-    monkeypatch.setattr(store, "_train", None)  # it must load, not train: calling None would fail
-    assert main(["figures", "--data", "sample", "--epochs", "1", "--out", str(tmp_path / "figs")]) == 0
-    assert all((tmp_path / "figs" / n).read_bytes() == b for n, b in first.items())
