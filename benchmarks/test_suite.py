@@ -8,7 +8,9 @@ Runs ``python -m pytest`` (with ``-p no:cacheprovider``, so nothing trained in a
 run, as on CI's fresh clone) and samples, every 0.2 s, the resident memory of pytest and of every process it
 started (the docs build, the notebook kernel, the CLI runs), summed from ``/proc``. Prints the wall time, the
 peak of that sum, the largest single process, the load average before and after (a shared machine makes the
-times longer), the CPU time of every process, and pytest's own summary line. Linux only (``/proc``). The suite
+times longer), the CPU time of every process, how busy the machine's cores were (from ``/proc/stat``), a fixed
+pure-Python loop timed before the run (this machine's speed varied by a third within a day: compare runs only
+with it), and pytest's own summary line. Linux only (``/proc``). The suite
 runs on every core (pytest-xdist, ``-n auto``); ``-- -n 0`` measures it in one process.
 """
 
@@ -63,6 +65,20 @@ def _tree(root: int) -> list[tuple[int, int]]:
     return found
 
 
+def _cpu_times() -> list[int]:
+    """The machine's CPU time so far, in ticks: user, nice, system, idle, iowait, irq, softirq, steal."""
+    return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
+def _speed() -> float:
+    """Seconds a fixed pure-Python loop takes (about 1 s at this machine's best): how fast a core is right now."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("pytest_args", nargs="*", help="arguments for pytest (after --)")
@@ -75,6 +91,8 @@ def main() -> None:
     args = parser.parse_args()
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args.pytest_args]
     load_before = os.getloadavg()
+    speed = _speed()
+    cpu_before = _cpu_times()
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     peak, logged = [0, 0], [0.0, 0.0]  # logged: the total last logged as a peak, and when anything was
@@ -113,6 +131,8 @@ def main() -> None:
     out = "".join(lines)
     wall = time.perf_counter() - start
     cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ticks = [after - before for before, after in zip(cpu_before, _cpu_times())]
+    busy = 1 - (ticks[3] + ticks[4]) / max(1, sum(ticks))  # not idle, not waiting for the disk
     sampler.join(timeout=1)
     summary = next((line for line in reversed(out.splitlines()) if " in " in line and "passed" in line), "")
     print(" ".join(command))
@@ -125,6 +145,7 @@ def main() -> None:
     gib = 2**30
     print(f"peak memory, all processes together: {peak[0] / gib:.2f} GiB; largest single one {peak[1] / gib:.2f} GiB")
     print(f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f} (2 cores: above 2 means shared)")
+    print(f"the machine's cores busy {busy:.0%} of the run; a fixed Python loop took {speed:.2f} s before it")
     sys.exit(proc.returncode)
 
 
