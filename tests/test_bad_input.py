@@ -1033,11 +1033,13 @@ def _no_work(monkeypatch) -> None:
     """Make any data loading or training fail the test: --out must be refused before it."""
     import explain.cli.gallery
     import explain.cli.tour
+    import explain.data.sources
 
     def work(*args, **kwargs):
         raise AssertionError("the command started working before --out was checked")
 
-    for module in (explain.cli.gallery, explain.cli.tour):
+    # the command line loads --data itself (explain.cli.main imports it from explain.data.sources when it runs)
+    for module in (explain.cli.gallery, explain.cli.tour, explain.data.sources):
         monkeypatch.setattr(module, "load_mnist", work)
     monkeypatch.setattr(explain.cli.gallery, "trained", work)
 

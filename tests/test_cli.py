@@ -146,3 +146,26 @@ def test_tour_on_full_mnist_one_epoch(full_mnist_path: Path, tmp_path: Path) -> 
     assert abs(s["untrained"]["loss"] - math.log(10)) < 0.15
     # One epoch of the Hello World on all of MNIST lands well above 95% on the test set.
     assert s["evaluate"]["accuracy"] > 0.95
+
+
+@pytest.mark.slow
+def test_figures_command_writes_every_teaching_figure(tmp_path: Path, monkeypatch) -> None:
+    env = {"EXPLAIN_CACHE": str(tmp_path / "cache")}
+    proc = _explain("figures", "--data", "sample", "--epochs", "1", "--out", str(tmp_path / "figs"), env=env)
+    assert proc.returncode == 0, proc.stderr
+    written = sorted(p.name for p in (tmp_path / "figs").iterdir())
+    assert len(written) == 15 and "confusion_matrix.png" in written and "dropout_mask.png" in written
+    assert "digit_steps.png" in written and "network.png" in written  # the steps of prepare_digit; the network
+    for name in written:
+        assert (tmp_path / "figs" / name).read_bytes()[:4] == b"\x89PNG"
+        assert name in proc.stdout  # each file is listed with the call that makes it
+    assert "figures.confusion_matrix(" in proc.stdout
+    # The trained model is cached: a second run loads it and writes the same bytes. In this process (the command
+    # started in a fresh one above): the same code, without a second TensorFlow start-up.
+    first = {n: (tmp_path / "figs" / n).read_bytes() for n in written}
+    from explain.fit import cache as store
+
+    monkeypatch.setenv("EXPLAIN_CACHE", env["EXPLAIN_CACHE"])
+    monkeypatch.setattr(store, "_train", None)  # it must load, not train: calling None would fail
+    assert main(["figures", "--data", "sample", "--epochs", "1", "--out", str(tmp_path / "figs")]) == 0
+    assert all((tmp_path / "figs" / n).read_bytes() == b for n, b in first.items())

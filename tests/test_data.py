@@ -19,6 +19,7 @@ import threading
 import time
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -899,8 +900,8 @@ def test_full_mnist_facts(full: explain.Dataset, full_mnist_path: Path) -> None:
     assert full.y_train[5] == 2  # "x_train[5] is a 2"
     # Mean and standard deviation of x / 255 in float64, 6,000 images at a time: one float64 copy of all 60,000
     # (376 MB, and as much again for the deviations) made this test the largest moment of its worker.
-    def blocks():
-        return (full.x_train[i : i + 6000].astype(np.float64) / 255 for i in range(0, 60_000, 6000))
+    def blocks() -> Iterator[np.ndarray]:
+        return (full.x_train[i : i + 6000].astype(np.float64) / 255 for i in range(0, len(full.x_train), 6000))
 
     mean = sum(b.sum() for b in blocks()) / full.x_train.size
     std = np.sqrt(sum(np.square(b - mean).sum() for b in blocks()) / full.x_train.size)

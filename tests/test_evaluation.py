@@ -72,3 +72,22 @@ def test_accuracy_gap_decomposes_fit_versus_evaluate(trained_sample, sample) -> 
     again = explain.accuracy_gap(trained_sample.model, sample, gap.fit_reported, seed=0)
     assert again == gap  # same seed, same Dropout masks, same numbers
     assert "generalization gap" in str(gap)
+
+
+@pytest.mark.parametrize("batch_size", [1000, 5000, 7, 2000])
+def test_predicting_a_slice_at_a_time_gives_predicts_outputs_bit_for_bit(trained_sample, sample, batch_size) -> None:
+    # accuracy_gap predicts a batch-sized slice at a time (no copy of all of x): on a trained model, compiled as
+    # explain.train compiles it, every output is model.predict's own, to the last bit; 2000 is all of x at once.
+    from explain._core.prediction import predict_in_slices
+
+    x = explain.normalize(sample.x_test)  # (2000, 28, 28)
+    whole = trained_sample.model.predict(x, verbose=0, batch_size=batch_size)
+    np.testing.assert_array_equal(predict_in_slices(trained_sample.model, x, batch_size), whole)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "64"])
+def test_predicting_in_slices_refuses_a_batch_size_that_is_not_positive(model, bad) -> None:
+    from explain._core.prediction import predict_in_slices
+
+    with pytest.raises(ValueError, match=r"Expected batch_size to be a positive integer\. Received: batch_size="):
+        predict_in_slices(model, np.zeros((3, 28, 28), "float32"), bad)

@@ -248,8 +248,9 @@ def test_bad_batch_size_is_refused(model, image, bad) -> None:
 
 @pytest.mark.slow
 def test_full_mnist_in_chunks_equals_predict(full_mnist_path) -> None:
-    # In a fresh process: the trace keeps every layer's 60,000 outputs (about 0.9 GB with the input), which on top
-    # of a worker that has run a few hundred tests made it the largest process of the suite.
+    # In a fresh process: the trace keeps every layer's 60,000 outputs (about 0.6 GB), and predict keeps some of
+    # its copy of x (about 0.3 GB): on top of a worker that had run a few hundred tests, this test made it the
+    # largest process of the suite (2,391 MiB).
     import subprocess
     import sys
 
@@ -257,7 +258,7 @@ def test_full_mnist_in_chunks_equals_predict(full_mnist_path) -> None:
         "import sys, numpy as np, explain\n"
         "x = explain.normalize(explain.load_mnist(sys.argv[1]).x_train)  # (60000, 28, 28)\n"
         "model = explain.seed_model(seed=0)\n"
-        "expected = model.predict(x, verbose=0, batch_size=1024)  # Keras first: its copy of x is freed then\n"
+        "expected = model.predict(x, verbose=0, batch_size=1024)\n"
         "t = explain.trace(model, x)\n"
         "print(t.batch_size, t['dense'].output.shape[1], float(np.abs(t.output - expected).max()))\n"
     )

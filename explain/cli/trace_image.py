@@ -17,6 +17,7 @@ from explain import figures
 from explain._core.report import Report, Table, wrap
 from explain.data.digit import prepare_digit
 from explain.data.sources import load_mnist
+from explain.forward.trace import trace
 
 
 def default_out(picture: str) -> Path:
@@ -39,7 +40,6 @@ def run_trace_image(args: argparse.Namespace) -> int:
     data = load_mnist(args.data)
     # Only now TensorFlow (explain.fit imports it): a picture that cannot be read has failed already, at once.
     from explain.fit.cache import trained
-    from explain.forward.trace import trace
 
     t = trained(data, epochs=args.epochs, seed=args.seed)
     how = "from explain's cache" if t.from_cache else "trained now, then cached"
