@@ -28,8 +28,9 @@ import pytest
 
 # One thread per TensorFlow op in every test process and in the processes the tests start (TensorFlow reads this
 # when it starts). Measured on 2 cores: an epoch of the tutorial takes 10.6 s that way, 16.0 s with TensorFlow's
-# default of one thread per core, with the same weights to the last bit (tests/test_training.py checks that);
-# and the workers, the docs build and their children share the cores instead of slowing each other down.
+# default of one thread per core, with the same weights to float32 rounding (bit for bit on an Intel CPU; on an AMD
+# EPYC the last bits differ: tests/test_training.py checks both); and the workers, the docs build and their children
+# share the cores instead of slowing each other down.
 os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 
 

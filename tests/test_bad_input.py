@@ -391,12 +391,34 @@ def test_values_too_large_for_float32_are_refused(model, image) -> None:
         explain.trace(model, x)
 
 
-def test_values_that_overflow_inside_the_model_are_said_not_silently_returned(model, image) -> None:
+@pytest.fixture(scope="module")
+def overflowing(model):
+    """The untrained model with every weight of its first Dense made positive, and an input whose rows 4-7 are 3e38.
+
+    With the model's own signed weights, whether a unit's x·W overflowed depended on the order the CPU's matmul summed
+    in (on an Intel CPU some did; on an AMD EPYC none of the 512 units did). With positive weights every partial sum
+    grows: each unit's exact x·W is about three times float32's largest value, so every unit overflows on any CPU.
+    """
+    k = keras()
+    clone = k.models.clone_model(model)  # the same layer names ('dense') and model name
+    kernel, bias = model.get_layer("dense").get_weights()
+    clone.set_weights([np.abs(kernel), bias, *model.get_weights()[2:]])
+    return clone
+
+
+def _overflowing_input(image: np.ndarray) -> np.ndarray:
     x = image.copy()
     x[4:8] = 3e38  # float32 values, but x·W overflows
+    return x
+
+
+def test_values_that_overflow_inside_the_model_are_said_not_silently_returned(overflowing, image) -> None:
+    x = _overflowing_input(image)
+    smallest = (x.reshape(-1).astype(np.float64) @ overflowing.get_layer("dense").get_weights()[0]).min()
+    assert smallest > 2 * float(np.finfo(np.float32).max)  # the premise: every unit's exact x·W is beyond float32
     with pytest.warns(explain.PixelScaleWarning, match=r"far outside any pixel scale"), \
-            pytest.warns(ExplanationWarning, match=r"Layer 'dense' produced \d+ infinite or NaN value"):  # fmt: skip
-        t = explain.trace(model, x)
+            pytest.warns(ExplanationWarning, match=r"Layer 'dense' produced 512 infinite or NaN value"):  # fmt: skip
+        t = explain.trace(overflowing, x)
     assert any("float32 overflowed" in note for note in t.notes)
     assert "float32 overflowed" in t.to_markdown()
 
@@ -1212,12 +1234,11 @@ def test_weights_that_diverged_are_named_as_the_cause_when_the_inputs_are_pixels
 
 
 @pytest.mark.parametrize("fn", ["trace", "dense", "softmax", "flatten", "dropout"])
-def test_an_overflow_in_the_forward_explainers_warns_once_and_no_numpy_warning_leaks(model, image, fn) -> None:
-    x = image.copy()
-    x[4:8] = 3e38
+def test_an_overflow_in_the_forward_explainers_warns_once_and_no_numpy_warning_leaks(overflowing, image, fn) -> None:
+    x = _overflowing_input(image)
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
-        result = getattr(explain, fn)(model, x)
+        result = getattr(explain, fn)(overflowing, x)
         str(result)  # rendering the report computes ratios and means of inf too
     kinds = {w.category for w in seen}
     assert ExplanationWarning in kinds and RuntimeWarning not in kinds, [str(w.message)[:80] for w in seen]

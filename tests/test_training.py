@@ -162,30 +162,40 @@ def test_activation_counts_feed_the_histogram_figure(sample) -> None:
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: TensorFlow's default is one thread already")
 @pytest.mark.slow
-def test_one_thread_per_op_trains_the_same_weights_as_tensorflows_default() -> None:
-    # The test suite and the docs build run TensorFlow with one thread per op (conftest.py, the docs hook):
-    # faster on two cores, and it must not change a single number. Each run in a fresh process, since
-    # TensorFlow reads the setting when it starts; an epoch of 1,280 sample images (40 steps: two executions of
-    # 20) tested on 200, small so that the two processes cost little beyond their start.
+def test_one_thread_per_op_trains_tensorflows_default_weights_to_float32_rounding(tmp_path) -> None:
+    # The test suite and the docs build run TensorFlow with one thread per op (conftest.py, the docs hook): faster
+    # on two cores. Whether that changes the last bits depends on the CPU: on the Intel machine measured first the
+    # weights were identical bit for bit; on an AMD EPYC 28% of them differ, by at most 5e-7 after these 40 steps
+    # (a sum split across threads adds in another order). So this checks what holds everywhere: the same accuracy,
+    # the same loss and weights to float32 rounding. Each run in a fresh process, since TensorFlow reads the
+    # setting when it starts; an epoch of 1,280 sample images (40 steps: two executions of 20) tested on 200.
     import subprocess
     import sys
 
     code = (
-        "import hashlib, explain, numpy as np\n"
+        "import sys, explain, numpy as np\n"
         "s = explain.load_mnist('sample')\n"
         "tiny = explain.Dataset('mnist', s.x_train[:1280], s.y_train[:1280], s.x_test[:200], s.y_test[:200],\n"
         "                       source='tiny', origin='path')\n"
         "t = explain.trained(tiny, epochs=1, cache=False)\n"
-        "w = np.concatenate([v.ravel() for v in t.model.get_weights()])\n"
-        "print(repr(t.history['loss'][0]), t.test_accuracy, hashlib.sha256(w.tobytes()).hexdigest())\n"
+        "np.save(sys.argv[1], np.concatenate([v.ravel() for v in t.model.get_weights()]))\n"
+        "print(repr(t.history['loss'][0]), t.test_accuracy)\n"
     )
-    outputs = []
+    losses, accuracies, weights = [], [], []
     for threads in ("1", None):  # None: TensorFlow's default, one thread per core
         env = {k: v for k, v in os.environ.items() if k != "TF_NUM_INTRAOP_THREADS"}
         env["TF_CPP_MIN_LOG_LEVEL"] = "3"
         if threads:
             env["TF_NUM_INTRAOP_THREADS"] = threads
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+        out = tmp_path / f"weights-{threads or 'default'}.npy"
+        proc = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, env=env,
+                              timeout=600)  # fmt: skip
         assert proc.returncode == 0, proc.stderr
-        outputs.append(proc.stdout.split())
-    assert len(outputs[0]) == 3 and outputs[0] == outputs[1]  # loss, accuracy, SHA-256 of every weight
+        loss, accuracy = proc.stdout.split()
+        losses.append(float(loss))
+        accuracies.append(accuracy)
+        weights.append(np.load(out))
+    assert accuracies[0] == accuracies[1]
+    assert losses[0] == pytest.approx(losses[1], rel=1e-6, abs=0)
+    assert weights[0].shape == weights[1].shape == (407_050,)
+    np.testing.assert_allclose(weights[0], weights[1], rtol=0, atol=1e-5)
