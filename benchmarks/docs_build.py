@@ -64,6 +64,27 @@ def same_files(a: Path, b: Path) -> bool:
     return files_a == files_b and all((a / f).read_bytes() == (b / f).read_bytes() for f in files_a)
 
 
+def processor() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), or ``platform.processor()`` elsewhere: the times depend on it."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def loop_seconds() -> float:
+    """Seconds a fixed pure-Python loop of 10 million additions takes: how fast a core is right now, to compare
+    runs on machines (or moments) of different speed (``benchmarks/test_suite.py`` prints the same loop)."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=2, help="warm builds after the cold one (median reported)")
@@ -76,6 +97,7 @@ def main() -> None:
 
     data = explain.load_mnist("auto", download=False)
     load_before = os.getloadavg()[0]
+    loop = loop_seconds()
     with tempfile.TemporaryDirectory(prefix="explain-docs-bench-") as tmp:
         cache, site = Path(tmp) / "cache", Path(tmp) / "site"
         cold, cold_memory = build(cache, site)
@@ -99,6 +121,8 @@ def main() -> None:
         "blocks_rerun_peak_memory_gib": round(rerun_memory, 2),
         "cpus": os.cpu_count(),
         "machine": platform.machine(),
+        "processor": processor(),
+        "loop_seconds": round(loop, 2),
         "data": (
             "the MNIST sample shipped with explain" if data.is_sample else f"the full MNIST ({data.origin})"
         ),  # by name: the contributing page prints it
