@@ -85,21 +85,25 @@ def test_same_seed_same_numbers_same_figures(tour_runs) -> None:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
-@pytest.mark.parametrize("command", ["tour", "figures"])
-def test_bad_data_path_is_a_clear_error_at_once(tmp_path: Path, command: str) -> None:
-    # In a fresh process: the error comes before TensorFlow is imported (no seconds of start-up for a typo).
+def _main_in_a_fresh_process(*args: str) -> tuple[str, str]:
+    """``main(args)`` in a new interpreter: (its exit status and whether TensorFlow was imported, its stderr)."""
     code = (
         "import sys; from explain.cli.main import main\n"
         "status = main(sys.argv[1:])\n"
         "print(status, 'tensorflow' in sys.modules)\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code, command, "--data", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert proc.stdout.split() == ["2", "False"], proc.stderr
-    assert "explain: error: Expected a .npz file or a folder of idx files" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    return proc.stdout, proc.stderr
+
+
+@pytest.mark.parametrize("command", ["tour", "figures"])
+def test_bad_data_path_is_a_clear_error_at_once(tmp_path: Path, command: str) -> None:
+    # In a fresh process: the error comes before TensorFlow is imported (no seconds of start-up for a typo).
+    missing = str(tmp_path / "missing.npz")
+    out, err = _main_in_a_fresh_process(command, "--data", missing, "--out", str(tmp_path / "out"))
+    assert out.split() == ["2", "False"], err
+    assert "explain: error: Expected a .npz file or a folder of idx files" in err
+    assert "Traceback" not in err
     assert not (tmp_path / "out").exists()
 
 
@@ -111,9 +115,14 @@ def test_bad_numbers_are_refused_by_the_parser(capsys: pytest.CaptureFixture[str
     assert "expected a positive whole number" in capsys.readouterr().err
 
 
-def test_index_beyond_the_test_split(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["tour", "--data", "sample", "--index", "2000", "--out", str(tmp_path)]) == 2
-    assert "Expected index in [0, 2000)" in capsys.readouterr().err
+@pytest.mark.parametrize("command", ["tour", "figures"])
+def test_index_beyond_the_test_split_is_a_clear_error_at_once(tmp_path: Path, command: str) -> None:
+    # In a fresh process, as above: the data are read and the index checked before TensorFlow is imported.
+    out, err = _main_in_a_fresh_process(command, "--data", "sample", "--index", "2000", "--out", str(tmp_path / "out"))
+    assert out.split() == ["2", "False"], err
+    assert "explain: error: Expected index in [0, 2000) for the test split. Received: index=2000." in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -169,10 +169,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from explain.cli.output import check_out
             from explain.data.sources import load_mnist
 
-            # Both before TensorFlow is even imported (the command's module imports it): a bad --out or
-            # --data fails at once, not after seconds of start-up.
+            # All before TensorFlow is even imported (the command's module imports it): a bad --out, --data or
+            # --index fails at once, not after seconds of start-up.
             check_out(args.out)
             data = load_mnist(args.data)
+            if args.index >= len(data.y_test):  # the parser has refused negative ones
+                raise ValueError(
+                    f"Expected index in [0, {len(data.y_test)}) for the test split. Received: index={args.index}."
+                )
         if args.command == "tour":
             from explain.cli.tour import run_tour
 
