@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import explain
 from explain.cli.main import main
 
 
@@ -23,17 +24,18 @@ def _explain(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
 
 @pytest.fixture(scope="module")
 def tour_runs(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[subprocess.CompletedProcess[str], Path]]:
-    """Two tours on the sample with the same seed (one epoch each), in fresh processes.
+    """The README's first command, ``explain tour --data sample``, twice, in fresh processes (into temporary folders).
 
-    The first in an 80-column terminal (``COLUMNS=80``), the second piped with no width set: both lay out to 80.
+    The first in an 80-column terminal (``COLUMNS=80``, as the README's excerpt was made), the second piped with no
+    width set: both lay out to 80.
     """
     runs = []
     for name, columns in (("a", "80"), ("b", None)):
         out = tmp_path_factory.mktemp(name)
         env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | ({"COLUMNS": columns} if columns else {})
         proc = subprocess.run(
-            [sys.executable, "-m", "explain", "tour", "--data", "sample", "--epochs", "1", "--index", "3",
-             "--out", str(out)], capture_output=True, text=True, env=env, timeout=600,
+            [sys.executable, "-m", "explain", "tour", "--data", "sample", "--out", str(out)],
+            capture_output=True, text=True, env=env, timeout=600,
         )  # fmt: skip
         runs.append((proc, out))
     return runs
@@ -52,7 +54,7 @@ def test_tour_prints_every_step_and_writes_figures_and_summary(tour_runs) -> Non
     proc, out = tour_runs[0]
     assert proc.returncode == 0, proc.stderr
     for heading in ("Load the data", "Look at one digit", "Scale the pixels", "Build the model",
-                    "Follow x_test[3] through every layer", "Compile", "Train", "Evaluate"):  # fmt: skip
+                    "Follow x_test[0] through every layer", "Compile", "Train", "Evaluate"):  # fmt: skip
         assert heading in proc.stdout
     summary = json.loads((out / "summary.json").read_text())
     for name in summary["files"]:
@@ -64,9 +66,26 @@ def test_tour_prints_every_step_and_writes_figures_and_summary(tour_runs) -> Non
     assert summary["data"]["origin"] == "sample" and summary["model"]["params"] == 407_050
     assert abs(summary["untrained"]["loss"] - math.log(10)) < 0.15
     assert f"loss {summary['untrained']['loss']:.4f}" in proc.stdout
-    assert len(summary["fit"]["history"]["loss"]) == 1 and summary["fit"]["steps_per_epoch"] == 188
+    assert len(summary["fit"]["history"]["loss"]) == 5 and summary["fit"]["steps_per_epoch"] == 188
     assert summary["evaluate"]["accuracy"] > 0.85
     assert f"test accuracy {summary['evaluate']['accuracy']:.4f}" in proc.stdout
+
+
+@pytest.mark.slow
+def test_the_readmes_excerpt_is_what_the_tour_prints(tour_runs) -> None:
+    # The README shows "an excerpt of a real run" of its first command: every line it shows (between the "…"
+    # that mark lines left out) is a line of today's output, in the same order.
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    rest = readme.partition("An excerpt of a real run")[2]
+    assert rest and "`COLUMNS=80 explain tour --data sample`" in rest.split("```")[0]
+    excerpt = [line for line in rest.split("```text\n", 1)[1].split("```", 1)[0].splitlines() if line.strip()]
+    printed = [line.rstrip() for line in tour_runs[0][0].stdout.splitlines()]
+    shown = [line for line in excerpt if line.strip() != "…"]
+    assert len(shown) > 20
+    at = 0
+    for line in shown:
+        assert line in printed[at:], f"README line not printed (in this order): {line!r}"
+        at = printed.index(line, at) + 1
 
 
 @pytest.mark.slow
@@ -160,8 +179,11 @@ def test_tour_on_full_mnist_one_epoch(full_mnist_path: Path, tmp_path: Path) -> 
 @pytest.mark.slow
 def test_figures_command_writes_every_teaching_figure(tmp_path: Path, monkeypatch) -> None:
     env = {"EXPLAIN_CACHE": str(tmp_path / "cache")}
-    proc = _explain("figures", "--data", "sample", "--epochs", "1", "--out", str(tmp_path / "figs"), env=env)
+    args = ["figures", "--data", "sample", "--epochs", "1", "--index", "3", "--out", str(tmp_path / "figs")]
+    proc = _explain(*args, env=env)
     assert proc.returncode == 0, proc.stderr
+    sample = explain.load_mnist("sample")
+    assert f"Figures for x_test[3] (a {sample.class_names[sample.y_test[3]]})" in proc.stdout  # the digit --index names
     written = sorted(p.name for p in (tmp_path / "figs").iterdir())
     assert len(written) == 15 and "confusion_matrix.png" in written and "dropout_mask.png" in written
     assert "digit_steps.png" in written and "network.png" in written  # the steps of prepare_digit; the network
@@ -176,5 +198,5 @@ def test_figures_command_writes_every_teaching_figure(tmp_path: Path, monkeypatc
 
     monkeypatch.setenv("EXPLAIN_CACHE", env["EXPLAIN_CACHE"])
     monkeypatch.setattr(store, "_train", None)  # it must load, not train: calling None would fail
-    assert main(["figures", "--data", "sample", "--epochs", "1", "--out", str(tmp_path / "figs")]) == 0
+    assert main(args) == 0
     assert all((tmp_path / "figs" / n).read_bytes() == b for n, b in first.items())
