@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from test_suite import loop_seconds  # this folder is on sys.path when a benchmark runs as a script
+
 REPO = Path(__file__).resolve().parents[1]
 RESULT = REPO / "benchmarks" / "results" / "docs_build.json"
 
@@ -73,16 +75,6 @@ def processor() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
-
-
-def loop_seconds() -> float:
-    """Seconds a fixed pure-Python loop of 10 million additions takes: how fast a core is right now, to compare
-    runs on machines (or moments) of different speed (``benchmarks/test_suite.py`` prints the same loop)."""
-    start = time.perf_counter()
-    total = 0
-    for i in range(10_000_000):
-        total += i
-    return time.perf_counter() - start
 
 
 def main() -> None:

@@ -70,8 +70,9 @@ def _cpu_times() -> list[int]:
     return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
 
 
-def _speed() -> float:
-    """Seconds a fixed pure-Python loop takes (about 1 s at this machine's best): how fast a core is right now."""
+def loop_seconds() -> float:
+    """Seconds a fixed pure-Python loop of 10 million additions takes: how fast a core is right now, to compare
+    runs on machines (or moments) of different speed (``benchmarks/docs_build.py`` records it too)."""
     start = time.perf_counter()
     total = 0
     for i in range(10_000_000):
@@ -91,7 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args.pytest_args]
     load_before = os.getloadavg()
-    speed = _speed()
+    speed = loop_seconds()
     cpu_before = _cpu_times()
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
