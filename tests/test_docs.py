@@ -13,6 +13,7 @@ Needs the ``docs`` extra; without it these tests skip, unless ``EXPLAIN_DOCS_REQ
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import re
 import runpy
@@ -42,8 +43,12 @@ def require(module: str):
 def mkdocs_build(config: Path, site_dir: Path, *, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """``mkdocs build --strict`` of ``config`` into ``site_dir``, in a fresh process, from the config's folder."""
     command = ["build", "--strict", "--config-file", str(config), "--site-dir", str(site_dir)]
+    # The command a reader runs. `python -m mkdocs` would put the repository on sys.path, so that `import explain`
+    # found the repository's copy even under a plain install, and a page that looked for files beside the
+    # installed package passed here while it failed for them.
+    script = Path(sys.executable).with_name("mkdocs")
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", *command],
+        [str(script)] + command if script.exists() else [sys.executable, "-m", "mkdocs", *command],
         cwd=config.parent,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})},
         capture_output=True,
@@ -168,6 +173,13 @@ def test_api_reference_documents_every_public_name(built: Build) -> None:
     for target in targets:
         page, anchor = target.split("#")
         assert ids.get(anchor) == page, target
+
+
+def test_contributing_page_prints_the_last_measured_docs_build(built: Build) -> None:
+    measured = json.loads((REPO / "benchmarks" / "results" / "docs_build.json").read_text())
+    text = text_of(built.site / "contributing.html")
+    assert "No measurement yet" not in text
+    assert f"on {measured['date']}" in text and f"{measured['cold_seconds']:.1f}" in text
 
 
 def test_teaching_figures_page_shows_every_figure_with_its_call(built: Build) -> None:
