@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -91,8 +92,17 @@ def test_what_is_recorded_does_not_depend_on_the_steps_per_execution(sample) -> 
 
 def test_the_model_keeps_its_own_steps_per_execution(sample) -> None:
     model = explain.seed_model()
-    explain.train(model, _small(sample, 320), epochs=1, probe_size=32)
+    data = _small(sample, 1000)  # 800 to train on, 200 (7 batches) to validate on
+    explain.train(model, data, epochs=1, probe_size=32, validation_split=0.2)
     assert model.steps_per_execution == 1  # as compiled: train ran 20 steps per call only while it trained
+    # fit validated with 20 steps per call too; a later evaluate must not reuse that function: on the 2,000 test
+    # images (63 batches, not a multiple of 20) it made Keras warn "Your input ran out of data; interrupting
+    # training" (after trained(validation_split=...) too), though its numbers were right.
+    x, y = explain.normalize(data.x_test), data.y_test
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scores = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert scores["accuracy"] == pytest.approx(np.mean(model.predict(x, verbose=0).argmax(axis=1) == y), abs=1e-6)
 
 
 @pytest.mark.slow

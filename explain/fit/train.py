@@ -72,8 +72,8 @@ def executing(model: Any, steps: int) -> Iterator[Any]:
     """Within the block, ``model.fit`` runs ``steps`` training steps per TensorFlow call; afterwards, as before.
 
     The same as compiling with ``steps_per_execution=steps``, without touching the optimizer or the metrics:
-    Keras's own attribute is set for the block and the compiled training function rebuilt, then both put back.
-    The numbers do not change (every step still runs, in order); Python's per-step work does.
+    Keras's own attribute is set for the block and the compiled training and validation functions rebuilt, then
+    all put back. The numbers do not change (every step still runs, in order); Python's per-step work does.
 
     Examples:
         >>> import explain
@@ -85,11 +85,13 @@ def executing(model: Any, steps: int) -> Iterator[Any]:
         1
     """
     saved = model.steps_per_execution
-    model.steps_per_execution, model.train_function = int(steps), None
+    # fit builds test_function too (for validation_split) and Keras keeps it: a later evaluate would run `steps`
+    # batches per call and warn that its input "ran out of data" when the batches are not a multiple of it.
+    model.steps_per_execution, model.train_function, model.test_function = int(steps), None, None
     try:
         yield model
     finally:
-        model.steps_per_execution, model.train_function = saved, None
+        model.steps_per_execution, model.train_function, model.test_function = saved, None, None
 
 
 def train(
