@@ -1,7 +1,8 @@
 """Every error and warning explain raises for mistakes it can foresee, in one place.
 
 Each message follows Keras's pattern: what was expected, what was received,
-and how to fix it.
+and how to fix it. A warning names the line of your code that called explain
+(``<stdin>:1: PixelScaleWarning: …`` in a REPL), never a line inside explain.
 """
 
 from __future__ import annotations

@@ -12,13 +12,13 @@ import hashlib
 import json
 import os
 import sys
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 from explain._core import checks
 from explain._core.tf import versions
+from explain._core.warn import warn
 from explain.errors import CacheWarning
 
 CACHE_ENV = "EXPLAIN_CACHE"
@@ -85,12 +85,11 @@ def cache_folder(cache: Any, *, what: str = "the trained model") -> Path | None:
             )
     except ValueError as e:
         where = f"{value!r}" if isinstance(value, str) and not value.strip() else f"{value}"
-        warnings.warn(
+        warn(
             f"explain: could not cache {what} in {where}: {e} {what[0].upper() + what[1:]} is computed and returned, "
             f"but not saved there (nor looked for there). To cache it, pass cache= a folder, set ${CACHE_ENV} to one, "
             f"or pass cache=False to skip the cache without this warning.",
             CacheWarning,
-            stacklevel=3,
         )
         return None
     return folder

@@ -12,7 +12,6 @@ import math
 import os
 import re
 import stat
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 
 from explain._core import formatting as fmt
 from explain._core.tf import keras
+from explain._core.warn import warn
 from explain.errors import InputError, ModelError, NotCompiledError, PictureError, PixelScaleWarning
 
 #: What ``model.compile`` call to suggest when a model is not compiled.
@@ -693,7 +693,7 @@ def _check_scale(low: float, high: float, scale: InputScale, model_name: str) ->
         )
     else:
         return
-    warnings.warn(message, PixelScaleWarning, stacklevel=4)
+    warn(message, PixelScaleWarning)
 
 
 def finite_result(values: Any, *, what: str, model_name: str, batch: np.ndarray, where: str = "") -> None:

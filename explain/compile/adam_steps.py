@@ -9,7 +9,6 @@ correction, and the difference from Keras at every step.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +18,7 @@ from explain._core import checks
 from explain._core import formatting as fmt
 from explain._core.report import Block, Rendered, Report, Table
 from explain._core.tf import keras
+from explain._core.warn import warn
 from explain.compile.adam import adam_delta, check_hyper
 from explain.errors import ExplanationWarning, InputError, ModelError
 from explain.forward.capture import seeded
@@ -623,5 +623,5 @@ def _loss_notes(model_name: str, loss_name: str) -> tuple[str, ...]:
         f"these are not the numbers the tutorial's model would give; compile with "
         f"loss='sparse_categorical_crossentropy' to see those."
     )
-    warnings.warn(f"explain: {note}", ExplanationWarning, stacklevel=3)
+    warn(f"explain: {note}", ExplanationWarning)
     return (note,)

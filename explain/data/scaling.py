@@ -7,7 +7,6 @@ does not *standardize* (zero mean, unit variance).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -15,6 +14,7 @@ import numpy as np
 
 from explain._core import formatting as fmt
 from explain._core.report import Rendered, Report, Table
+from explain._core.warn import warn
 from explain.errors import DataError, PixelScaleWarning
 
 
@@ -54,11 +54,10 @@ def normalize(x: np.ndarray) -> np.ndarray:
                 f"scale (16-bit images: 0–65535), rescale them to 0–255."
             )
     if np.issubdtype(x.dtype, np.floating) and x.size and 0 < x.max() <= 1.0:
-        warnings.warn(
+        warn(
             f"Expected pixel values 0–255. Received: floats with maximum {float(x.max()):g}, which look "
             f"already scaled; dividing by 255 again leaves values at most 1/255 ≈ 0.0039.",
             PixelScaleWarning,
-            stacklevel=2,
         )
     return (x / np.float32(255.0)).astype(np.float32, copy=False)  # uint8 / float32 is float32 already: no copy
 

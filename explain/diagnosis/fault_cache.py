@@ -20,7 +20,6 @@ import hashlib
 import io
 import json
 import re
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ import numpy as np
 
 from explain._core.cache import cache_dir, cache_versions, check_seal, first_line, folder_lock, seal, settings_key
 from explain._core.files import atomic_write_bytes, atomic_write_text, file_sha256, remove_stale_temps
+from explain._core.warn import warn
 from explain.data.sources import load_mnist
 from explain.diagnosis.diagnose import diagnose
 from explain.diagnosis.fault_catalogue import Fault
@@ -133,10 +133,9 @@ def load_fault_run(fault: Fault, epochs: int, seed: int, folder: Path | None = N
     except (FileNotFoundError, NotADirectoryError):  # never run with these settings (or no cache folder)
         return None
     except Exception as e:  # a corrupt, truncated or edited entry: say so, then run the fault again
-        warnings.warn(
+        warn(
             f"explain: the cached fault run {key} is damaged ({first_line(e)}); running it again.",
             CacheWarning,
-            stacklevel=3,
         )
         return None
 
@@ -176,9 +175,8 @@ def save_fault_run(result: FaultRun, epochs: int, seed: int, folder: Path | None
                 remove_stale_temps(folder, name)
         return written
     except OSError as e:  # read-only or full disk: the run is still good, just not cached
-        warnings.warn(
+        warn(
             f"explain: could not cache the fault run in {folder} ({first_line(e)}); it is returned, not saved there.",
             CacheWarning,
-            stacklevel=3,
         )
         return None

@@ -39,7 +39,6 @@ import math
 import os
 import re
 import tempfile
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +59,7 @@ from explain._core.cache import cache_dir as cache_dir  # re-exported: the folde
 from explain._core.files import STALE_SECONDS as STALE_SECONDS  # re-exported: when an ownerless temp file is stale
 from explain._core.files import atomic_write_text, file_sha256, remove_stale_temps, temp_prefix, usual_permissions
 from explain._core.tf import keras
+from explain._core.warn import warn
 from explain.data.dataset import Dataset
 from explain.data.scaling import normalize
 from explain.data.sources import load_mnist
@@ -202,10 +202,9 @@ def _load(
             damaged.clear()
             return None
         except Exception as e:  # a corrupt, truncated or unsafe entry: say so, then rebuild it
-            warnings.warn(
+            warn(
                 f"explain: the cached model {meta_path} is damaged ({first_line(e)}); training it again.",
                 CacheWarning,
-                stacklevel=3,
             )
             return None
     return model, meta, model_path
@@ -398,13 +397,12 @@ def _train(
         try:
             path = _save(model, folder, key, meta, damaged)
         except Exception as e:  # read-only or full disk: the model is still good, just not cached
-            warnings.warn(
+            warn(
                 f"explain: could not cache the trained model in {folder} ({first_line(e)}). The model is "
                 f"trained and returned, but the next call will train it again. To cache it, free some disk "
                 f"space or make the folder writable, set ${CACHE_ENV} to another folder, or pass cache=False "
                 f"to skip the cache.",
                 CacheWarning,
-                stacklevel=3,
             )
     return Trained(model, run.history, meta["test_loss"], meta["test_accuracy"], settings, key, False, path, run)
 

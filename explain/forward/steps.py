@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 
 import numpy as np
 
 from explain._core import checks
+from explain._core.warn import warn
 from explain.errors import ExplanationWarning, LayerNotFoundError, ModelError
 from explain.forward.trace import Step, Trace
 
@@ -68,5 +68,5 @@ def weights_note(step: Step, what: str) -> str:
         f"from Keras's output measures that change, not an error of the layer. Explain a model that is not "
         f"training, or a copy of it (keras.models.clone_model and set_weights)."
     )
-    warnings.warn(f"explain: {note}", ExplanationWarning, stacklevel=3)
+    warn(f"explain: {note}", ExplanationWarning)
     return note

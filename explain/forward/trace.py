@@ -13,7 +13,6 @@ runs in chunks of ``batch_size`` inputs (see `trace`).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -23,6 +22,7 @@ import numpy as np
 from explain._core import checks
 from explain._core import formatting as fmt
 from explain._core.report import Block, Rendered, Report, Table
+from explain._core.warn import warn
 from explain.errors import ExplanationWarning, LayerNotFoundError
 from explain.forward.capture import DEFAULT_BATCH_SIZE, capture, run_in_chunks, snapshot_weights
 
@@ -377,7 +377,7 @@ def trace(
             f"The inputs ranged from {float(batch.min()):g} to {float(batch.max()):g}."
         )
         notes.append(note)
-        warnings.warn(f"explain: {note}", ExplanationWarning, stacklevel=2)
+        warn(f"explain: {note}", ExplanationWarning)
 
     def unbatch(a: np.ndarray) -> np.ndarray:
         return a[0] if single else a
