@@ -100,9 +100,12 @@ def test_the_model_keeps_its_own_steps_per_execution(sample) -> None:
     # training" (after trained(validation_split=...) too), though its numbers were right.
     x, y = explain.normalize(data.x_test), data.y_test
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.filterwarnings("error", message="Your input ran out of data")
         scores = model.evaluate(x, y, verbose=0, return_dict=True)
     assert scores["accuracy"] == pytest.approx(np.mean(model.predict(x, verbose=0).argmax(axis=1) == y), abs=1e-6)
+    built = model.test_function
+    explain.train(model, data, epochs=1, probe_size=32)  # and a function built before train is Keras's again after
+    assert model.test_function is built and model.steps_per_execution == 1
 
 
 @pytest.mark.slow

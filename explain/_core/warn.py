@@ -1,4 +1,4 @@
-"""Warnings that point at the learner's line: the first frame outside the explain package.
+"""Warnings that point at the learner's line: the first frame outside explain (and the Keras that runs it).
 
 ``warnings.warn`` names the file and line ``stacklevel`` frames up. A fixed count is right for one
 caller only: ``explain.trace(model, x)`` and ``explain.dense(model, x)`` reach the same check at
@@ -8,30 +8,31 @@ different depths, and with a fixed count the warning for one of them named a lin
 
 from __future__ import annotations
 
-import os
 import sys
 import warnings
-from pathlib import Path
+from types import FrameType
 
-#: The package's folder (…/explain/), with a trailing separator: a frame whose file starts with it is explain's.
-_PACKAGE = str(Path(__file__).resolve().parents[1]) + os.sep
+#: Packages whose frames are never the learner's line: explain's own, and Keras and TensorFlow, which call explain
+#: back between the learner's call and the warning (``explain.Recorder`` is a Keras callback, run by ``model.fit``).
+_LIBRARIES = ("explain", "keras", "tensorflow")
 
 
-def _inside(filename: str) -> bool:
-    # The file as Python named it, else resolved (a link in the path); "<stdin>" and "<doctest …>" are outside.
-    return filename.startswith(_PACKAGE) or (
-        not filename.startswith("<") and str(Path(filename).resolve()).startswith(_PACKAGE)
-    )
+def _in_a_library(frame: FrameType) -> bool:
+    if frame.f_code.co_filename.startswith("<"):  # typed code ("<stdin>", "<doctest …>"), whatever its globals
+        return False
+    return str(frame.f_globals.get("__name__", "")).split(".", 1)[0] in _LIBRARIES
 
 
 def _stacklevel() -> int:
-    """``warn``'s frame is level 1; each frame of explain above it adds one, up to the first frame outside.
+    """``warn``'s frame is level 1; each library frame above it adds one, up to the first frame of other code.
 
-    So a public function must not be wrapped by another library's decorator (``@np.errstate(...)``): its
-    wrapper would be the first frame outside. Use ``with np.errstate(...):`` inside the function instead.
+    A frame is placed by its module's name, not its file (an installed copy, a link in the path, Windows
+    separators: all the same). So a public function must not be wrapped by another library's decorator
+    (``@np.errstate(...)``): its wrapper would be taken for the learner's line. Use ``with np.errstate(...):``
+    inside the function instead.
     """
     frame, level = sys._getframe(1), 1
-    while frame is not None and _inside(frame.f_code.co_filename):
+    while frame is not None and _in_a_library(frame):
         frame, level = frame.f_back, level + 1
     return level
 

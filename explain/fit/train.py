@@ -73,7 +73,7 @@ def executing(model: Any, steps: int) -> Iterator[Any]:
 
     The same as compiling with ``steps_per_execution=steps``, without touching the optimizer or the metrics:
     Keras's own attribute is set for the block and the compiled training and validation functions rebuilt, then
-    all put back. The numbers do not change (every step still runs, in order); Python's per-step work does.
+    all three put back. The numbers do not change (every step still runs, in order); Python's per-step work does.
 
     Examples:
         >>> import explain
@@ -84,14 +84,15 @@ def executing(model: Any, steps: int) -> Iterator[Any]:
         >>> model.steps_per_execution
         1
     """
-    saved = model.steps_per_execution
     # fit builds test_function too (for validation_split) and Keras keeps it: a later evaluate would run `steps`
-    # batches per call and warn that its input "ran out of data" when the batches are not a multiple of it.
+    # batches per call and warn that its input "ran out of data" when the batches are not a multiple of it. So
+    # both functions are Keras's own again afterwards (None, or the ones built before: nothing to rebuild).
+    saved = model.steps_per_execution, model.train_function, model.test_function
     model.steps_per_execution, model.train_function, model.test_function = int(steps), None, None
     try:
         yield model
     finally:
-        model.steps_per_execution, model.train_function, model.test_function = saved, None, None
+        model.steps_per_execution, model.train_function, model.test_function = saved
 
 
 def train(
