@@ -12,9 +12,10 @@ import sys
 import warnings
 from types import FrameType
 
-#: Packages whose frames are never the learner's line: explain's own, and Keras and TensorFlow, which call explain
-#: back between the learner's call and the warning (``explain.Recorder`` is a Keras callback, run by ``model.fit``).
-_LIBRARIES = ("explain", "keras", "tensorflow")
+#: Packages whose frames are never the learner's line: explain's own; Keras and TensorFlow, which call explain back
+#: between the learner's call and the warning (``explain.Recorder`` is a Keras callback, run by ``model.fit``); and
+#: NumPy, whose ``@np.errstate(...)`` wraps explain's ``dense``, ``dropout`` and ``softmax``.
+_LIBRARIES = ("explain", "keras", "tensorflow", "numpy")
 
 
 def _in_a_library(frame: FrameType) -> bool:
@@ -27,9 +28,7 @@ def _stacklevel() -> int:
     """``warn``'s frame is level 1; each library frame above it adds one, up to the first frame of other code.
 
     A frame is placed by its module's name, not its file (an installed copy, a link in the path, Windows
-    separators: all the same). So a public function must not be wrapped by another library's decorator
-    (``@np.errstate(...)``): its wrapper would be taken for the learner's line. Use ``with np.errstate(...):``
-    inside the function instead.
+    separators: all the same).
     """
     frame, level = sys._getframe(1), 1
     while frame is not None and _in_a_library(frame):

@@ -146,6 +146,7 @@ def apply_activation(name: str, z: np.ndarray) -> np.ndarray:
     return np.asarray(keras().activations.get(name)(z))
 
 
+@np.errstate(over="ignore", invalid="ignore")  # an overflow is reported by trace's ExplanationWarning
 def dense(model: Any, x: Any, *, layer: str | None = None, index: int = 0) -> DenseExplanation:
     """Explain a Dense layer on a real input: ``z = x·W + b``, the activation, and a NumPy check.
 
@@ -175,29 +176,28 @@ def dense(model: Any, x: Any, *, layer: str | None = None, index: int = 0) -> De
         >>> d.max_abs_diff < 1e-5
         True
     """
-    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by trace's ExplanationWarning
-        checks.index("index", index, None)
-        t = trace(model, x)
-        step = pick_step(t, layer, lambda s: s.kind == "Dense", "a Dense layer")
-        use_bias = len(step.weights) > 1  # Keras stores (kernel, bias), or (kernel,) with use_bias=False
-        kernel = step.weights[0]
-        bias = step.weights[1] if use_bias else np.zeros(kernel.shape[-1], kernel.dtype)
-        x_in = one(source_output(t, step), t, index)
-        z = np.matmul(x_in, kernel) + bias  # (784,) · (784, 512) + (512,) -> (512,)
-        name = step.activation or "linear"
-        a_numpy = apply_activation(name, z)
-        output = one(step.output, t, index)
-        return DenseExplanation(
-            layer=step.name,
-            activation=name,
-            input=x_in,
-            kernel=kernel,
-            bias=bias,
-            pre_activation=z,
-            activation_numpy=a_numpy,
-            output=output,
-            max_abs_diff=float(np.max(np.abs(a_numpy - output))),
-            use_bias=use_bias,
-            activation_in_numpy=name in NUMPY_ACTIVATIONS,
-            notes=tuple(filter(None, [weights_note(step, "NumPy's z = x·W + b")])),
-        )
+    checks.index("index", index, None)
+    t = trace(model, x)
+    step = pick_step(t, layer, lambda s: s.kind == "Dense", "a Dense layer")
+    use_bias = len(step.weights) > 1  # Keras stores (kernel, bias), or (kernel,) with use_bias=False
+    kernel = step.weights[0]
+    bias = step.weights[1] if use_bias else np.zeros(kernel.shape[-1], kernel.dtype)
+    x_in = one(source_output(t, step), t, index)
+    z = np.matmul(x_in, kernel) + bias  # (784,) · (784, 512) + (512,) -> (512,)
+    name = step.activation or "linear"
+    a_numpy = apply_activation(name, z)
+    output = one(step.output, t, index)
+    return DenseExplanation(
+        layer=step.name,
+        activation=name,
+        input=x_in,
+        kernel=kernel,
+        bias=bias,
+        pre_activation=z,
+        activation_numpy=a_numpy,
+        output=output,
+        max_abs_diff=float(np.max(np.abs(a_numpy - output))),
+        use_bias=use_bias,
+        activation_in_numpy=name in NUMPY_ACTIVATIONS,
+        notes=tuple(filter(None, [weights_note(step, "NumPy's z = x·W + b")])),
+    )

@@ -128,6 +128,7 @@ class DropoutExplanation(Rendered):
         )
 
 
+@np.errstate(over="ignore", invalid="ignore")  # an overflow is reported by trace's ExplanationWarning
 def dropout(
     model: Any,
     x: Any,
@@ -175,57 +176,56 @@ def dropout(
         >>> abs(d.measured_rate - 0.2) < 0.01
         True
     """
-    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by trace's ExplanationWarning
-        draws = checks.positive_int("draws", draws)
-        # No seed: a fresh draw, as trace(training=True) without a seed; the seed drawn is kept, so it can be repeated.
-        seed = checks.seed(seed) if seed is not None else secrets.randbelow(2**31)
-        batch_size = checks.positive_int("batch_size", batch_size)
-        checks.index("index", index, None)
-        t = trace(model, x, training=True, seed=seed, batch_size=batch_size)
-        step = pick_step(t, layer, lambda s: s.kind == "Dropout", "a Dropout layer")
-        keras_layer = next((lay for lay in random_layers(model) if lay.name == step.name), None)
-        if keras_layer is None:
-            rate = getattr(_find_layer(model, step.name), "rate", None)
-            if rate is not None and float(rate) == 0:
-                raise ModelError(
-                    f"Expected a Dropout layer that drops something. Received: layer '{step.name}' with rate=0, which "
-                    f"keeps every value in training too (Keras draws no mask for it), so there is nothing to explain: "
-                    f"its output equals its input. Use a rate above 0, e.g. Dropout(0.2) as the tutorial does."
-                )
+    draws = checks.positive_int("draws", draws)
+    # No seed: a fresh draw, as trace(training=True) without a seed; the seed drawn is kept, so it can be repeated.
+    seed = checks.seed(seed) if seed is not None else secrets.randbelow(2**31)
+    batch_size = checks.positive_int("batch_size", batch_size)
+    checks.index("index", index, None)
+    t = trace(model, x, training=True, seed=seed, batch_size=batch_size)
+    step = pick_step(t, layer, lambda s: s.kind == "Dropout", "a Dropout layer")
+    keras_layer = next((lay for lay in random_layers(model) if lay.name == step.name), None)
+    if keras_layer is None:
+        rate = getattr(_find_layer(model, step.name), "rate", None)
+        if rate is not None and float(rate) == 0:
             raise ModelError(
-                f"Expected a Dropout layer that draws its mask with a keras.random.SeedGenerator. Received: layer "
-                f"'{step.name}' ({step.kind}), which has none that explain can seed."
+                f"Expected a Dropout layer that drops something. Received: layer '{step.name}' with rate=0, which "
+                f"keeps every value in training too (Keras draws no mask for it), so there is nothing to explain: "
+                f"its output equals its input. Use a rate above 0, e.g. Dropout(0.2) as the tutorial does."
             )
-        rate = float(keras_layer.rate)
-        batch_shape = (t.batch_size, *step.output_shape)
-
-        masks = np.empty(batch_shape, bool)
-        with seeded(model, seed):  # the same seed state the trace used, drawn chunk by chunk as the trace did
-            for part in chunks(t.batch_size, batch_size):
-                ones = np.ones((part.stop - part.start, *step.output_shape), np.float32)
-                masks[part] = np.asarray(keras_layer(ones, training=True)) != 0  # (chunk, 512): 0 or 1.25
-        if t.single:
-            masks = masks[0]
-        with seeded(model, seed + 1):
-            many = np.asarray(keras_layer(np.ones((draws, *step.output_shape), np.float32), training=True)) == 0
-        per_draw = many.reshape(draws, -1).mean(axis=1)  # share dropped in each draw
-
-        x_in = one(source_output(t, step), t, index)
-        out = one(step.output, t, index)
-        mask = one(masks, t, index)
-        scale = 1.0 / (1.0 - rate)
-        inference = np.asarray(keras_layer(x_in[None], training=False))[0]
-        return DropoutExplanation(
-            layer=step.name,
-            rate=rate,
-            seed=seed,
-            input=x_in,
-            output=out,
-            mask=mask,
-            draws=draws,
-            measured_rate=float(many.mean()),
-            rate_spread=float(per_draw.std()),
-            distinct_masks=int(len(np.unique(many.reshape(draws, -1), axis=0))),
-            training_max_abs_diff=float(np.max(np.abs(out - x_in * mask * np.float32(scale)))),
-            inference_max_abs_diff=float(np.max(np.abs(inference - x_in))),
+        raise ModelError(
+            f"Expected a Dropout layer that draws its mask with a keras.random.SeedGenerator. Received: layer "
+            f"'{step.name}' ({step.kind}), which has none that explain can seed."
         )
+    rate = float(keras_layer.rate)
+    batch_shape = (t.batch_size, *step.output_shape)
+
+    masks = np.empty(batch_shape, bool)
+    with seeded(model, seed):  # the same seed state the trace used, drawn chunk by chunk as the trace did
+        for part in chunks(t.batch_size, batch_size):
+            ones = np.ones((part.stop - part.start, *step.output_shape), np.float32)
+            masks[part] = np.asarray(keras_layer(ones, training=True)) != 0  # (chunk, 512): 0 or 1.25
+    if t.single:
+        masks = masks[0]
+    with seeded(model, seed + 1):
+        many = np.asarray(keras_layer(np.ones((draws, *step.output_shape), np.float32), training=True)) == 0
+    per_draw = many.reshape(draws, -1).mean(axis=1)  # share dropped in each draw
+
+    x_in = one(source_output(t, step), t, index)
+    out = one(step.output, t, index)
+    mask = one(masks, t, index)
+    scale = 1.0 / (1.0 - rate)
+    inference = np.asarray(keras_layer(x_in[None], training=False))[0]
+    return DropoutExplanation(
+        layer=step.name,
+        rate=rate,
+        seed=seed,
+        input=x_in,
+        output=out,
+        mask=mask,
+        draws=draws,
+        measured_rate=float(many.mean()),
+        rate_spread=float(per_draw.std()),
+        distinct_masks=int(len(np.unique(many.reshape(draws, -1), axis=0))),
+        training_max_abs_diff=float(np.max(np.abs(out - x_in * mask * np.float32(scale)))),
+        inference_max_abs_diff=float(np.max(np.abs(inference - x_in))),
+    )

@@ -133,6 +133,7 @@ def _is_logits(step: Step) -> bool:
     return step.activation == "linear"
 
 
+@np.errstate(over="ignore", invalid="ignore")  # an overflow is reported by trace's ExplanationWarning
 def softmax(
     model: Any,
     x: Any,
@@ -171,57 +172,54 @@ def softmax(
         >>> round(s.total, 5), s.max_abs_diff < 1e-6
         (1.0, True)
     """
-    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by trace's ExplanationWarning
-        from_logits = checks.flag("from_logits", from_logits)
-        checks.index("index", index, None)
-        t = trace(model, x)
-        if from_logits:
-            step = pick_step(t, layer, _is_logits, "a layer without an activation, whose outputs are logits", last=True)
-        elif layer is None and t.outputs_logits and not any(_is_softmax(s) for s in t.steps[1:]):
-            last = t.steps[-1]
-            raise ModelError(
-                f"Expected model '{t.model_name}' to have a layer with a softmax activation (or a Softmax layer). "
-                f"Received: its last layer '{last.name}' ({last.kind}) has no activation, so the model outputs "
-                f"logits, not probabilities (a model trained with from_logits=True). Pass from_logits=True to apply "
-                f"softmax to those logits."
-            )
-        else:
-            step = pick_step(t, layer, _is_softmax, "a layer with a softmax activation (or a Softmax layer)", last=True)
-        x_in = one(source_output(t, step), t, index)
-        output = one(step.output, t, index)
-        if step.kind == "Dense":  # Dense(..., activation="softmax") or, from_logits, no activation: x·W + b
-            kernel = step.weights[0]
-            logits = np.matmul(x_in, kernel) + (
-                step.weights[1] if len(step.weights) > 1 else 0
-            )  # (512,)·(512, 10) -> (10,)
-        elif from_logits:  # another layer without an activation: its output is the logits
-            logits = output
-        elif step.kind in ("Softmax", "Activation"):  # softmax of the layer's input
-            logits = x_in
-        else:
-            raise ModelError(
-                f"Expected the softmax on a Dense, Softmax or Activation layer. Received: layer '{step.name}', a "
-                f"{step.kind} with activation='softmax', whose logits explain cannot recompute."
-            )
-        if from_logits:
-            output = np.asarray(keras().ops.softmax(output[None], axis=-1))[0]  # Keras's softmax of the real logits
-        shifted = logits - logits.max(axis=-1, keepdims=True)
-        exp = np.exp(shifted)
-        probabilities = np_softmax(logits)
-        names = class_names or tuple(str(i) for i in range(output.shape[-1]))
-        if len(names) != output.shape[-1]:
-            raise ValueError(f"Expected {output.shape[-1]} class names. Received: {len(names)}.")
-        return SoftmaxExplanation(
-            layer=step.name,
-            class_names=tuple(names),
-            logits=logits,
-            shifted=shifted,
-            exp=exp,
-            probabilities=probabilities,
-            output=output,
-            max_abs_diff=float(np.max(np.abs(probabilities - output))),
-            from_logits=from_logits,
-            notes=(
-                tuple(filter(None, [weights_note(step, "NumPy's softmax of x·W + b")])) if step.kind == "Dense" else ()
-            ),
+    from_logits = checks.flag("from_logits", from_logits)
+    checks.index("index", index, None)
+    t = trace(model, x)
+    if from_logits:
+        step = pick_step(t, layer, _is_logits, "a layer without an activation, whose outputs are logits", last=True)
+    elif layer is None and t.outputs_logits and not any(_is_softmax(s) for s in t.steps[1:]):
+        last = t.steps[-1]
+        raise ModelError(
+            f"Expected model '{t.model_name}' to have a layer with a softmax activation (or a Softmax layer). "
+            f"Received: its last layer '{last.name}' ({last.kind}) has no activation, so the model outputs "
+            f"logits, not probabilities (a model trained with from_logits=True). Pass from_logits=True to apply "
+            f"softmax to those logits."
         )
+    else:
+        step = pick_step(t, layer, _is_softmax, "a layer with a softmax activation (or a Softmax layer)", last=True)
+    x_in = one(source_output(t, step), t, index)
+    output = one(step.output, t, index)
+    if step.kind == "Dense":  # Dense(..., activation="softmax") or, from_logits, no activation: x·W + b
+        kernel = step.weights[0]
+        logits = np.matmul(x_in, kernel) + (
+            step.weights[1] if len(step.weights) > 1 else 0
+        )  # (512,)·(512, 10) -> (10,)
+    elif from_logits:  # another layer without an activation: its output is the logits
+        logits = output
+    elif step.kind in ("Softmax", "Activation"):  # softmax of the layer's input
+        logits = x_in
+    else:
+        raise ModelError(
+            f"Expected the softmax on a Dense, Softmax or Activation layer. Received: layer '{step.name}', a "
+            f"{step.kind} with activation='softmax', whose logits explain cannot recompute."
+        )
+    if from_logits:
+        output = np.asarray(keras().ops.softmax(output[None], axis=-1))[0]  # Keras's softmax of the real logits
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    probabilities = np_softmax(logits)
+    names = class_names or tuple(str(i) for i in range(output.shape[-1]))
+    if len(names) != output.shape[-1]:
+        raise ValueError(f"Expected {output.shape[-1]} class names. Received: {len(names)}.")
+    return SoftmaxExplanation(
+        layer=step.name,
+        class_names=tuple(names),
+        logits=logits,
+        shifted=shifted,
+        exp=exp,
+        probabilities=probabilities,
+        output=output,
+        max_abs_diff=float(np.max(np.abs(probabilities - output))),
+        from_logits=from_logits,
+        notes=tuple(filter(None, [weights_note(step, "NumPy's softmax of x·W + b")])) if step.kind == "Dense" else (),
+    )
