@@ -92,3 +92,22 @@ def test_predicting_in_slices_refuses_a_batch_size_that_is_not_positive(model, b
 
     with pytest.raises(ValueError, match=r"Expected batch_size to be a positive integer\. Received: batch_size="):
         predict_in_slices(model, np.zeros((3, 28, 28), "float32"), bad)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("metrics", [None, ["acc"], ["sparse_categorical_accuracy"], "metric object"])
+def test_accuracy_is_a_number_whatever_the_metric_was_called(trained_sample, sample, metrics) -> None:
+    """A learner who compiles without metrics=["accuracy"] (or spells it another way) still gets the test accuracy,
+    the same number as with ["accuracy"]: never NaN."""
+    from explain._core.tf import keras
+
+    k = keras()
+    model = k.models.clone_model(trained_sample.model)
+    model.set_weights(trained_sample.model.get_weights())
+    if metrics == "metric object":
+        metrics = [k.metrics.SparseCategoricalAccuracy()]
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=metrics)
+    e = explain.evaluate(model, sample)
+    assert e.accuracy == trained_sample.test_accuracy
+    assert abs(e.accuracy - (1 - len(e.mistakes) / len(sample.y_test))) < 1e-6
+    assert "nan" not in str(e)

@@ -40,7 +40,8 @@ class Evaluation(Rendered):
 
     Attributes:
         loss: Keras's test loss (``model.evaluate``).
-        accuracy: Keras's test accuracy.
+        accuracy: Keras's test accuracy (the model's accuracy metric; for a model compiled without one, the
+            share of test images predicted right, computed as Keras's metric computes it, in float32).
         labels: the true test labels ``(n,)``.
         predicted: the predicted classes ``(n,)``.
         probabilities: the softmax outputs ``(n, 10)`` (for a model that ends in logits, as today's
@@ -134,6 +135,28 @@ def _outputs_logits(model: Any) -> bool:
     return activation is not None and getattr(activation, "__name__", "") == "linear"
 
 
+# names Keras 3 gives an accuracy metric in model.evaluate's dict: metrics=["accuracy"], ["acc"],
+# [SparseCategoricalAccuracy()]; "compile_metrics" when Keras could not name them apart
+ACCURACY_KEYS = ("accuracy", "acc", "sparse_categorical_accuracy", "compile_metrics")
+
+
+def _accuracy(scores: dict[str, Any], y: np.ndarray, predicted: np.ndarray) -> float:
+    """Keras's test accuracy when the model was compiled with an accuracy metric, else the same number from the
+    predictions: right answers over images, divided in float32 as Keras's ``Mean`` metric divides.
+
+    Examples:
+        >>> import numpy as np
+        >>> _accuracy({"loss": 1.0, "acc": 0.5}, np.array([0, 1]), np.array([0, 0]))
+        0.5
+        >>> _accuracy({"loss": 1.0}, np.array([0, 1, 2]), np.array([0, 1, 0])) == float(np.float32(2) / np.float32(3))
+        True
+    """
+    for key in ACCURACY_KEYS:
+        if key in scores:
+            return float(scores[key])
+    return float(np.float32(np.count_nonzero(predicted == y)) / np.float32(len(y)))
+
+
 def evaluate(model: Any, data: Dataset, *, batch_size: int = 256) -> Evaluation:
     """Evaluate ``model`` on the test split of ``data``, image by image.
 
@@ -174,7 +197,7 @@ def evaluate(model: Any, data: Dataset, *, batch_size: int = 256) -> Evaluation:
     order = np.argsort(-probabilities.max(axis=1)[wrong], kind="stable")
     return Evaluation(
         loss=float(scores["loss"]),
-        accuracy=float(scores.get("accuracy", scores.get("compile_metrics", np.nan))),
+        accuracy=_accuracy(scores, y, predicted),
         labels=y,
         predicted=predicted,
         probabilities=probabilities,
