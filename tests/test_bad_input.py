@@ -119,6 +119,34 @@ def test_raw_uint8_pixels_are_converted_with_a_warning(model, sample, fn) -> Non
 
 
 @pytest.mark.parametrize("fn", FUNCTIONS)
+@pytest.mark.parametrize(
+    "spoil",
+    [lambda raw: raw.astype(np.int8), lambda raw: raw.astype(np.float32) - 128,
+     lambda raw: (raw / 255.0 - 0.1307) / 0.3081],  # signed int8, shifted, standardized with MNIST's mean and std
+    ids=["int8", "minus 128", "standardized"],
+)  # fmt: skip
+def test_negative_pixels_are_warned_about(model, sample, fn, spoil) -> None:
+    # None of these is a pixel in [0, 1]: the model's output is meaningless, and a negative value must not hide it.
+    x = spoil(sample.x_test[:N])
+    assert x.min() < 0
+    with pytest.warns(explain.PixelScaleWarning, match=r"pixels are never negative.*explain\.normalize"):
+        _call(fn, model, x, sample.y_test[:N])
+
+
+def test_a_trace_of_signed_pixels_is_warned_about(model, sample) -> None:
+    with pytest.warns(explain.PixelScaleWarning, match=r"Received values from -128 to 1\d\d.*never negative"):
+        explain.trace(model, sample.x_test[0].astype(np.int8))
+
+
+def test_a_rounding_error_below_zero_is_no_warning(model, image) -> None:
+    x = image.copy()
+    x[0, 0] = -1e-4  # a resampled picture's rounding, well under half a grey level
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        explain.trace(model, x)
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS)
 def test_boolean_images_are_refused(model, batch, fn) -> None:
     x, y = batch
     with pytest.raises(InputError, match=r"Expected numeric pixel values.*Received: dtype bool.*astype\('float32'\)"):

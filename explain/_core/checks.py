@@ -667,6 +667,8 @@ def model_batch(
 
 #: Beyond this size a value is no pixel at all, on either scale ([0, 1] or 0–255).
 FAR_OUTSIDE = 255.0
+#: Half a grey level (of 255) below zero: less than that is rounding (a resampled picture), more is not a pixel.
+BELOW_ZERO = 0.5 / 255
 
 
 def _check_scale(low: float, high: float, scale: InputScale, model_name: str) -> None:
@@ -679,7 +681,14 @@ def _check_scale(low: float, high: float, scale: InputScale, model_name: str) ->
             f"overflow float32 to inf or NaN inside it: its output will be meaningless. Check how the input "
             f"was computed."
         )
-    elif scale.expects == "unit" and 1.0 < high and low >= 0:
+    elif scale.expects in ("unit", "raw") and low < -BELOW_ZERO * (255.0 if scale.expects == "raw" else 1.0):
+        message = (
+            f"Received values from {low:g} to {high:g}, but model '{model_name}' expects {expects}, and "
+            f"pixels are never negative. Its output will be meaningless. Likely cause: the image was "
+            f"standardized ((x - mean) / std), shifted (x - 128) or stored as signed int8. Fix: pass "
+            + ("explain.normalize(x) of the raw 0–255 pixels." if scale.expects == "unit" else "the raw 0–255 pixels.")
+        )
+    elif scale.expects == "unit" and 1.0 < high:
         message = (
             f"Received values up to {high:g}, but model '{model_name}' expects pixels scaled "
             f"to [0, 1], as the tutorial's x / 255.0 does. Its output will be meaningless. "
