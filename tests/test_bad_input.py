@@ -138,6 +138,19 @@ def test_a_trace_of_signed_pixels_is_warned_about(model, sample) -> None:
         explain.trace(model, sample.x_test[0].astype(np.int8))
 
 
+def test_a_model_whose_input_is_no_picture_gets_no_pixel_warning() -> None:
+    # Hidden features or a table of numbers (an input of 8 values: no square picture) may take any values.
+    k = keras()
+    m = k.Sequential([k.Input((8,)), k.layers.Dense(4, activation="relu"), k.layers.Dense(3, activation="softmax")])
+    m.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x = np.linspace(-300, 300, 8).astype("float32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        explain.trace(m, x)
+        explain.dense(m, x)
+        explain.gradients(m, x[None], np.array([1]))
+
+
 def test_a_rounding_error_below_zero_is_no_warning(model, image) -> None:
     x = image.copy()
     x[0, 0] = -1e-4  # a resampled picture's rounding, well under half a grey level
@@ -1388,3 +1401,40 @@ def test_an_output_folder_is_a_path_or_its_own_error(value) -> None:
         assert str(e).startswith("Expected") and "folder" in str(e).split("Received")[0]
     else:
         assert checks.path_kind(p) in ("folder", "missing")
+
+
+# -- a loss that reads the outputs as the other kind ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small(sample: explain.Dataset) -> explain.Dataset:
+    """256 training and 64 test images: enough to train and score once in a second."""
+    return explain.Dataset(
+        "mnist", sample.x_train[:256], sample.y_train[:256], sample.x_test[:64], sample.y_test[:64],
+        source="small", origin="path",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("output", "from_logits", "said"),
+    [("logits", False, r"outputs logits \(raw scores\), and a loss with from_logits=False"),
+     ("softmax", True, r"applies softmax.*from_logits=True, which applies softmax to them a second time")],
+    ids=["logits read as probabilities", "probabilities read as logits"],
+)  # fmt: skip
+@pytest.mark.parametrize("doing", ["evaluate", "train"])
+def test_a_loss_that_misreads_the_outputs_is_warned_about(small, output, from_logits, said, doing) -> None:
+    # Keras trains and scores either way, with a wrong loss: explain says so before the numbers are trusted.
+    k = keras()
+    m = explain.seed_model(output=output, compile=False)
+    m.compile(optimizer="adam", loss=k.losses.SparseCategoricalCrossentropy(from_logits=from_logits))
+    with pytest.warns(ExplanationWarning, match=f"{said}.*explain\\.{doing} reports.*Fix: compile with"):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*received `from_logits=True`", category=UserWarning)  # Keras's
+            explain.evaluate(m, small) if doing == "evaluate" else explain.train(m, small, epochs=1)
+
+
+@pytest.mark.parametrize("output", ["softmax", "logits"])
+def test_the_tutorial_and_todays_quickstart_are_not_warned_about(small, output) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        explain.evaluate(explain.seed_model(output=output), small)

@@ -66,7 +66,7 @@ def test_dense_without_bias_and_other_activations() -> None:
     m = k.Sequential(
         [k.Input((5,)), k.layers.Dense(4, activation="tanh", use_bias=False), k.layers.Dense(3, activation="gelu")]
     )
-    x = np.linspace(0, 1, 5).astype("float32")  # pixel-like values: explain warns about negative pixels
+    x = np.linspace(-1, 1, 5).astype("float32")
     d = explain.dense(m, x)
     assert not d.has_bias and d.arithmetic == "5·4 = 20"
     np.testing.assert_allclose(d.output, np.tanh(x @ m.layers[0].get_weights()[0]), atol=1e-6)

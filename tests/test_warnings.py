@@ -45,12 +45,19 @@ def _fit_with_a_raw_probe(s: explain.Dataset) -> Any:
                                     callbacks=[explain.Recorder(s.x_test[:8])])  # fmt: skip
 
 
+def _logits_as_probabilities() -> Any:
+    # Dense(10) with no activation, compiled with the tutorial's string loss: logits read as probabilities.
+    model = explain.seed_model(output="logits", compile=False)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
 PIXELS, CACHE, EXPLANATION = explain.PixelScaleWarning, explain.CacheWarning, explain.ExplanationWarning
 
 # Each call makes one mistake explain warns about (raw 0–255 pixels, pixels scaled twice, a loss that is not the
-# tutorial's, a cache location that cannot be one, a damaged cache entry), each reaching the warning through a
-# different path in explain (through Keras, for the Recorder); the warning must name the line here that calls explain
-# (or, for the Recorder, Keras's fit).
+# tutorial's or misreads the outputs, a cache location that cannot be one, a damaged cache entry), each reaching the
+# warning through a different path in explain (through Keras, for the Recorder); the warning must name the line here
+# that calls explain (or, for the Recorder, Keras's fit).
 # (name: the warning expected, a piece of its message, the call on one line)
 CALLS: dict[str, tuple[type[Warning], str, Callable[[explain.Dataset, Any, Path], Any]]] = {
     "trace": (PIXELS, "expects pixels scaled to [0, 1]", lambda s, m, tmp: explain.trace(m, s.x_test[0])),
@@ -62,6 +69,7 @@ CALLS: dict[str, tuple[type[Warning], str, Callable[[explain.Dataset, Any, Path]
     "gradients": (PIXELS, "expects pixels", lambda s, m, tmp: explain.gradients(m, s.x_test[:4], s.y_test[:4])),
     "normalize": (PIXELS, "look already scaled", lambda s, m, tmp: explain.normalize(explain.normalize(s.x_test[:4]))),
     "adam_steps": (EXPLANATION, "compiled with loss='mse'", lambda s, m, tmp: _adam_on_mse(s)),
+    "evaluate": (EXPLANATION, "from_logits=False", lambda s, m, tmp: explain.evaluate(_logits_as_probabilities(), s)),
     "Recorder in fit": (PIXELS, "expects pixels scaled to [0, 1]", lambda s, m, tmp: _fit_with_a_raw_probe(s)),
     "trained": (CACHE, "could not cache", lambda s, m, tmp: explain.trained(_first_64(s), epochs=1, cache="")),
     "trained, a damaged entry": (CACHE, "is damaged", lambda s, m, tmp: _trained_from_a_damaged_entry(s, tmp)),

@@ -22,7 +22,14 @@ import numpy as np
 from explain._core import formatting as fmt
 from explain._core.tf import keras
 from explain._core.warn import warn
-from explain.errors import InputError, ModelError, NotCompiledError, PictureError, PixelScaleWarning
+from explain.errors import (
+    ExplanationWarning,
+    InputError,
+    ModelError,
+    NotCompiledError,
+    PictureError,
+    PixelScaleWarning,
+)
 
 #: What ``model.compile`` call to suggest when a model is not compiled.
 COMPILE_CALL = "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])"
@@ -596,7 +603,8 @@ def model_batch(
         model_name: used in messages.
         expects_unit_range: warn when the values look like raw 0–255 pixels (``False``: the same as
             ``scale=InputScale("any")``).
-        scale: what values the model expects (see `input_scale`); by default pixels in [0, 1].
+        scale: what values the model expects (see `input_scale`); by default pixels in [0, 1] when
+            ``expected`` can be a picture (`image_shape`), else any numbers.
 
     Returns:
         ``(batch, single)``: the batch as ``dtype`` and whether ``x`` was one input.
@@ -659,7 +667,8 @@ def model_batch(
                 f"{'-' if arr[first] < 0 else ''}inf and turn the model's outputs into inf and NaN. "
                 f"Check how the input was computed."
             )
-    scale = scale if scale is not None else InputScale("unit" if expects_unit_range else "any")
+    if scale is None:
+        scale = InputScale(("unit" if expects_unit_range else "any") if image_shape(tuple(expected)) else "numbers")
     if batch.size:
         _check_scale(float(batch.min()), float(batch.max()), scale, model_name)
     return batch.astype(dtype, copy=False), single
@@ -673,6 +682,8 @@ BELOW_ZERO = 0.5 / 255
 
 def _check_scale(low: float, high: float, scale: InputScale, model_name: str) -> None:
     """Warn (PixelScaleWarning) when the values do not look like what the model expects."""
+    if scale.expects == "numbers":  # no picture: no pixel scale to judge by
+        return
     expects = {"unit": "pixels scaled to [0, 1]", "raw": "raw 0–255 pixels"}.get(scale.expects, "pixel values")
     if high > FAR_OUTSIDE or low < -FAR_OUTSIDE:
         message = (
@@ -748,10 +759,11 @@ were computed.
 @dataclass(frozen=True)
 class InputScale:
     """What values a model expects: pixels in [0, 1] (``"unit"``), raw 0–255 pixels it rescales itself (``"raw"``),
-    or values explain cannot judge (``"any"``).
+    pixels on a scale explain cannot judge (``"any"``), or no pixels at all (``"numbers"``: its input is no
+    picture).
 
     Attributes:
-        expects: ``"unit"``, ``"raw"`` or ``"any"``.
+        expects: ``"unit"``, ``"raw"``, ``"any"`` or ``"numbers"``.
         layer: the model's own rescaling layer, if it has one.
         note: what that layer does, in words (for messages and reports).
 
@@ -772,7 +784,8 @@ def input_scale(model: Any) -> InputScale:
     ``Rescaling(1/127.5, offset=-1)``) means raw 0–255 pixels; a first
     ``Normalization`` layer means raw pixels if its mean is above 1, pixels in
     [0, 1] otherwise; any other rescaling, values explain cannot judge. Without
-    one, pixels in [0, 1], as the tutorial's model expects.
+    one, pixels in [0, 1], as the tutorial's model expects, unless its input is
+    no picture (`image_shape`): then any numbers.
 
     Examples:
         >>> import explain
@@ -798,7 +811,27 @@ def input_scale(model: Any) -> InputScale:
             return InputScale("any", first.name, f"its first layer, '{first.name}', standardizes its inputs")
         note = f"its first layer, '{first.name}', standardizes its inputs with mean {float(mean.mean()):.4g}"
         return InputScale("raw" if float(mean.max()) > 1 else "unit", first.name, note)
+    try:
+        shape = tuple(model.inputs[0].shape[1:])
+    except (AttributeError, IndexError, TypeError, ValueError):  # not built: judged by the values alone
+        return InputScale("unit")
+    if not image_shape(shape):  # hidden features, a table of numbers: any value may be right
+        return InputScale("numbers")
     return InputScale("unit")
+
+
+def image_shape(shape: tuple[int | None, ...]) -> bool:
+    """Whether an input of ``shape`` (without the batch) can be a picture: height × width (× channels), or one
+    flat row of a square picture's pixels (784 = 28 × 28).
+
+    Examples:
+        >>> image_shape((28, 28)), image_shape((784,)), image_shape((8,))
+        (True, True, False)
+    """
+    if len(shape) != 1 or shape[0] is None:
+        return True
+    side = math.isqrt(int(shape[0]))
+    return side >= MIN_PICTURE_SIDE and side * side == shape[0]
 
 
 # -- pictures (explain.prepare_digit) -----------------------------------------------------------------
@@ -1102,7 +1135,80 @@ def model_for_data(model: Any, data: Any, *, doing: str = "train", compiled: boo
             f"shape, not with one label (TensorFlow would stop deep inside the loss). Compile with "
             f"loss='sparse_categorical_crossentropy'."
         )
+    if compiled and loss_kind(loss) == "sparse":
+        loss_reads_the_output(model, doing=doing)
     return model
+
+
+def _reads_logits(loss: Any) -> bool:
+    """Whether a compiled cross-entropy takes logits: ``from_logits=True`` (a string loss never does)."""
+    if isinstance(loss, str):
+        return False
+    try:
+        return bool(loss.get_config().get("from_logits", False))
+    except Exception:  # a loss without a config: Keras's default
+        return bool(getattr(loss, "from_logits", False))
+
+
+def output_kind(model: Any) -> str:
+    """``"logits"`` when the model's last layer has no activation, ``"probabilities"`` when it ends in a softmax,
+    else ``"other"`` (a sigmoid, a custom layer: explain does not judge).
+
+    Examples:
+        >>> import explain
+        >>> output_kind(explain.seed_model()), output_kind(explain.seed_model(output="logits"))
+        ('probabilities', 'logits')
+    """
+    layers = list(getattr(model, "layers", None) or [])
+    if not layers:
+        return "other"
+    last = layers[-1]
+    if type(last).__name__ == "Softmax":
+        return "probabilities"
+    name = getattr(getattr(last, "activation", None), "__name__", "")
+    if name in ("softmax", "softmax_v2"):  # softmax_v2: tf.nn.softmax, as the TF 2.0 quickstart wrote it
+        return "probabilities"
+    return "logits" if name == "linear" and type(last).__name__ == "Dense" else "other"
+
+
+def loss_reads_the_output(model: Any, *, doing: str) -> None:
+    """Warn (`explain.ExplanationWarning`) when the loss reads the model's outputs as the other kind: logits
+    as probabilities (``from_logits=False`` after a ``Dense(10)`` with no activation) or probabilities as logits
+    (``from_logits=True`` after a softmax). Keras trains and scores either way, with wrong numbers.
+
+    Examples:
+        >>> import explain
+        >>> loss_reads_the_output(explain.seed_model(), doing="evaluate")  # the tutorial: no warning
+    """
+    kind, from_logits = output_kind(model), _reads_logits(getattr(model, "loss", None))
+    name = getattr(model, "name", "model")
+    if kind == "logits" and not from_logits:
+        received = (
+            "a last layer with no activation, so it outputs logits (raw scores), and a loss with "
+            "from_logits=False, which reads them as probabilities and clips them into [1e-7, 1 − 1e-7]"
+        )
+        fix = (
+            "compile with keras.losses.SparseCategoricalCrossentropy(from_logits=True), as today's quickstart "
+            "does, or end the model with Dense(10, activation='softmax')"
+        )
+    elif kind == "probabilities" and from_logits:
+        received = (
+            "a last layer that applies softmax, so it outputs probabilities, and a loss with from_logits=True, "
+            "which applies softmax to them a second time"
+        )
+        fix = (
+            "compile with loss='sparse_categorical_crossentropy' (from_logits=False), as the tutorial does, or "
+            "end the model with Dense(10) and no activation"
+        )
+    else:
+        return
+    warn(
+        f"Expected the loss of model '{name}' to read its outputs as what they are. Received: {received}. The loss "
+        f"explain.{doing} reports is not the cross-entropy of the predictions"
+        + (", and training follows wrong gradients" if doing == "train" else "")
+        + f". Fix: {fix}.",
+        ExplanationWarning,
+    )
 
 
 #: Keras's built-in losses that compare the output with a target of its own shape (squashed names: no
