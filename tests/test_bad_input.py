@@ -9,6 +9,7 @@ traceback. The docs page docs/bad-input.md triggers the same mistakes at build t
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -20,7 +21,7 @@ from explain.compile.adam_steps import adam_steps
 from explain.compile.loss import loss_by_hand
 from explain.compile.shortcut import logits_shortcut
 from explain.compile.sparse import sparse_vs_categorical
-from explain.errors import DataError, ExplanationWarning, InputError, ModelError
+from explain.errors import DataError, ExplanationWarning, InputError, ModelError, OutputError
 
 N = 8
 
@@ -1438,3 +1439,90 @@ def test_the_tutorial_and_todays_quickstart_are_not_warned_about(small, output) 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         explain.evaluate(explain.seed_model(output=output), small)
+
+
+# -- figures and web exports into a folder that refuses them; a folder's name given as a file ----------------------
+
+
+def test_a_figure_saved_into_a_read_only_folder_is_an_output_error_and_leaves_nothing(tmp_path) -> None:
+    # A folder mode 0555 binds the child process even as root (see unprivileged.py); only matplotlib and explain's
+    # figures in the child: no TensorFlow.
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    from unprivileged import read_only_prefix
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    code = (
+        "import sys, numpy as np\n"
+        "from explain import figures\n"
+        "from explain.errors import OutputError\n"
+        "fig = figures.digit(np.eye(28, dtype=np.uint8) * 255, label=1)\n"
+        "for target in sys.argv[1:]:\n"
+        "    try:\n"
+        "        figures.save(fig, target)\n"
+        "    except OutputError as e:\n"
+        "        print('OutputError:', e)\n"
+    )
+    folder.chmod(0o555)
+    try:
+        proc = subprocess.run(
+            [*read_only_prefix(), sys.executable, "-c", code, str(folder / "mask.png"), str(folder / "sub" / "m.png")],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "PYTHONPATH": str(pathlib.Path(explain.__file__).parents[1])},
+        )  # fmt: skip
+    finally:
+        folder.chmod(0o755)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    said = proc.stdout.splitlines()
+    assert said[0] == (
+        f"OutputError: Expected a folder that takes the figure. Received: {folder}, which refused mask.png "
+        f"(Permission denied). Make it writable or free some space, or save the figure somewhere else."
+    )
+    assert said[1].startswith(f"OutputError: Expected a folder that takes the figure. Received: {folder / 'sub'}")
+    assert ".tmp" not in proc.stdout and list(folder.iterdir()) == []  # no temporary file named, none left
+
+
+def test_a_folders_name_with_a_slash_is_refused_and_a_name_without_suffix_gets_png(tmp_path) -> None:
+    from explain.errors import OutputError
+    from explain.figures.layers import digit
+
+    fig = digit(np.eye(28, dtype=np.uint8) * 255, label=1)
+    with pytest.raises(OutputError, match=r"Received: '.*slides/', a folder's name \(it ends in '/'\)\. Name the "
+                                          r"file: save\(fig, '.*slides/digit\.png'\)"):  # fmt: skip
+        explain.figures.save(fig, f"{tmp_path / 'slides'}/")
+    assert list(tmp_path.iterdir()) == []  # no file named 'slides'
+    path = explain.figures.save(fig, tmp_path / "mask")  # as matplotlib's savefig: the format's suffix is added
+    assert path == tmp_path / "mask.png" and path.read_bytes().startswith(b"\x89PNG")
+    (tmp_path / "slides").mkdir()
+    with pytest.raises(OutputError, match=r"which is a folder"):  # an existing folder's name: not slides.png
+        explain.figures.save(fig, tmp_path / "slides")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mask.png", "slides"]
+
+
+def test_export_for_web_into_a_folder_that_refuses_a_file_removes_its_own_and_keeps_the_earlier(
+    model, tmp_path, monkeypatch
+) -> None:
+    import errno
+
+    import explain.forward.web as web
+
+    first = explain.export_for_web(model, tmp_path)  # an earlier export, complete
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    other = explain.seed_model(seed=1)
+    real, calls = web.atomic_write_bytes, []
+
+    def refuse_the_third(path, data):  # the folder refuses the third file (a full disk, say)
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path) + ".tmp")
+        return real(path, data)
+
+    monkeypatch.setattr(web, "atomic_write_bytes", refuse_the_third)
+    with pytest.raises(OutputError, match=rf"Received: {tmp_path}, which refused a file \(No space left on device\)"):
+        explain.export_for_web(other, tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # the earlier export, untouched
+    assert first.manifest["model"] == json.loads((tmp_path / "manifest.json").read_text())["model"]

@@ -362,6 +362,16 @@ def test_trace_image_prints_the_steps_and_the_trace_and_writes_the_figure(
     assert "which does not exist" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_trace_image_out_may_name_a_folder(tmp_path: Path) -> None:
+    from explain.cli.trace_image import steps_path
+
+    (tmp_path / "slides").mkdir()
+    assert steps_path("photos/seven.jpg", str(tmp_path / "slides")) == tmp_path / "slides" / "seven-steps.png"
+    assert steps_path("seven.jpg", f"{tmp_path / 'new'}/") == tmp_path / "new" / "seven-steps.png"  # to be made
+    assert steps_path("seven.jpg", str(tmp_path / "fig.svg")) == tmp_path / "fig.svg"
+    assert steps_path("seven.jpg", None) == Path("seven-steps.png")
+
+
 # -- the benchmark, on a subset ------------------------------------------------------------------------------
 
 

@@ -192,6 +192,9 @@ def test_teaching_figures_page_shows_every_figure_with_its_call(built: Build) ->
     for name in ("digit.png", "dropout_mask.png", "confusion_matrix.png", "unit_weights.png"):
         assert name in saved
     assert text.count("figures.") >= len(saved)  # the call under each figure
+    # "Try it" draws the Dropout mask by its position in the list: the position the list really has
+    position = int(re.search(r"figs\[(\d+)\]\.draw\(\)\s+# Keras's Dropout mask", text).group(1))
+    assert saved[position] == "dropout_mask.png", (position, saved)
 
 
 def test_fashion_page_compares_the_same_model_on_clothes(built: Build) -> None:

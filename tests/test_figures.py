@@ -414,9 +414,9 @@ def test_other_formats_are_deterministic_too(suffix, tmp_path: Path):
 
 def test_save_writes_atomically_and_defaults_to_png(tmp_path: Path):
     path = figures.save(BUILDERS["digit"](), tmp_path / "sub" / "digit")
-    assert path.read_bytes().startswith(b"\x89PNG")
+    assert path.name == "digit.png" and path.read_bytes().startswith(b"\x89PNG")
     figures.save(BUILDERS["digit"](), path)  # overwrite
-    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["digit"]  # no temporary file left behind
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["digit.png"]  # no temporary file left behind
 
 
 def test_figures_do_not_touch_their_inputs():

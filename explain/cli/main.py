@@ -85,7 +85,10 @@ def _parser() -> argparse.ArgumentParser:
         "through the Hello World trained --epochs (from the cache, or trained once).",
     )
     image.add_argument("picture", metavar="PICTURE", help="the picture of one digit (PNG, JPEG, …)")
-    image.add_argument("--out", default=None, help="the steps figure, PNG (default: ./PICTURE-steps.png)")
+    image.add_argument(
+        "--out", default=None,
+        help="the steps figure: a file (PNG, SVG, PDF) or a folder to put it in (default: ./PICTURE-steps.png)",
+    )  # fmt: skip
     _run_options(image, index=False)
     diag = sub.add_parser(
         "diagnose",

@@ -9,6 +9,7 @@ picture is read and checked before TensorFlow is imported, so a wrong file fails
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +31,27 @@ def default_out(picture: str) -> Path:
     return Path(f"{Path(picture).stem}-steps.png")
 
 
+def steps_path(picture: str, out: str | None) -> Path:
+    """Where the steps figure goes: ``out`` when it names a file; ``<picture's name>-steps.png`` inside ``out``
+    when it names a folder (one that exists, or a name ending in ``/``); without ``out``, `default_out`.
+
+    Examples:
+        >>> str(steps_path("photos/seven.jpg", "slides/")), str(steps_path("seven.jpg", "seven.svg"))
+        ('slides/seven-steps.png', 'seven.svg')
+    """
+    if not out:
+        return default_out(picture)
+    if out.endswith(("/", os.sep)) or Path(out).is_dir():
+        return Path(out) / default_out(picture)
+    return Path(out)
+
+
 def run_trace_image(args: argparse.Namespace) -> int:
     """Run ``explain trace-image``; returns the exit status."""
     prepared = prepare_digit(args.picture)
     print(prepared)
     out = figures.save(figures.digit_steps(prepared, title=f"{Path(args.picture).name}, prepared as MNIST's were"),
-                       Path(args.out) if args.out else default_out(args.picture))  # fmt: skip
+                       steps_path(args.picture, args.out))  # fmt: skip
     print(f"\nThe steps, as a figure: {out}\n")
     data = load_mnist(args.data)
     # Only now TensorFlow (explain.fit imports it): a picture that cannot be read has failed already, at once.

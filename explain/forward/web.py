@@ -162,7 +162,8 @@ def export_for_web(model: Any, folder: str | os.PathLike[str], *, run: Any = Non
             without softmax …): the page's JavaScript computes only that chain.
         ValueError: ``run`` is none of the above.
         OutputError: ``folder`` cannot be a folder (a file, a device, a path too long; see
-            `explain._core.checks.output_folder`) or refuses the files; checked before anything is written.
+            `explain._core.checks.output_folder`; checked before anything is written), or it refuses the
+            files (read-only, full): the files this call wrote are removed, an earlier export's stay.
 
     Examples:
         >>> import explain, json, tempfile
@@ -184,36 +185,47 @@ def export_for_web(model: Any, folder: str | os.PathLike[str], *, run: Any = Non
             f"created ({e.strerror or e}). Pass another folder."
         ) from None
     entries, blobs, written = [], {}, []
-    for layer in layers:
-        entry: dict[str, Any] = {"name": layer.name, "kind": type(layer).__name__}
-        if isinstance(layer, keras().layers.Dense):
-            entry.update(activation=layer.activation.__name__.removesuffix("_v2"), units=int(layer.units))
-            arrays = []
-            for role, value in zip(("kernel", "bias"), layer.get_weights()):
-                data = np.ascontiguousarray(value, dtype="<f4").tobytes()  # little-endian float32, rows in order
-                sha = hashlib.sha256(data).hexdigest()
-                name = f"{layer.name}-{role}-{sha[:12]}.f32"
-                written.append(atomic_write_bytes(out / name, data))
-                arrays.append(
-                    {"name": f"{layer.name}/{role}", "file": name, "shape": list(value.shape), "dtype": "float32",
-                     "byteorder": "little", "sha256": sha}
-                )  # fmt: skip
-                blobs[f"{layer.name}/{role}"] = base64.b64encode(data).decode("ascii")
-            entry["arrays"] = arrays
-        elif isinstance(layer, keras().layers.Dropout):
-            entry["rate"] = float(layer.rate)
-        entries.append(entry)
-    manifest = {
-        "format": FORMAT,
-        "model": model.name,
-        "input_shape": [28, 28],
-        "layers": entries,
-        "run": record,
-        "versions": versions(),
-    }
-    script = "window.explainWeights = " + json.dumps({"manifest": manifest, "data": blobs}) + ";\n"
-    written.append(atomic_write_text(out / "weights.js", script))
-    written.append(atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1) + "\n"))  # the commit
+    existed = {p.name for p in out.iterdir()}  # an earlier export's files stay, whatever happens
+    try:
+        for layer in layers:
+            entry: dict[str, Any] = {"name": layer.name, "kind": type(layer).__name__}
+            if isinstance(layer, keras().layers.Dense):
+                entry.update(activation=layer.activation.__name__.removesuffix("_v2"), units=int(layer.units))
+                arrays = []
+                for role, value in zip(("kernel", "bias"), layer.get_weights()):
+                    data = np.ascontiguousarray(value, dtype="<f4").tobytes()  # little-endian float32, rows in order
+                    sha = hashlib.sha256(data).hexdigest()
+                    name = f"{layer.name}-{role}-{sha[:12]}.f32"
+                    written.append(atomic_write_bytes(out / name, data))
+                    arrays.append(
+                        {"name": f"{layer.name}/{role}", "file": name, "shape": list(value.shape), "dtype": "float32",
+                         "byteorder": "little", "sha256": sha}
+                    )  # fmt: skip
+                    blobs[f"{layer.name}/{role}"] = base64.b64encode(data).decode("ascii")
+                entry["arrays"] = arrays
+            elif isinstance(layer, keras().layers.Dropout):
+                entry["rate"] = float(layer.rate)
+            entries.append(entry)
+        manifest = {
+            "format": FORMAT,
+            "model": model.name,
+            "input_shape": [28, 28],
+            "layers": entries,
+            "run": record,
+            "versions": versions(),
+        }
+        script = "window.explainWeights = " + json.dumps({"manifest": manifest, "data": blobs}) + ";\n"
+        written.append(atomic_write_text(out / "weights.js", script))
+        written.append(atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1) + "\n"))  # the commit
+    except OSError as e:  # a read-only folder, a full disk: the files this call wrote go, the earlier stay
+        for done in written:
+            if done.name not in existed:
+                with contextlib.suppress(OSError):
+                    done.unlink()
+        raise OutputError(
+            f"Expected folder to be a folder explain can write to. Received: {out}, which refused a file "
+            f"({e.strerror or e}). Make it writable or free some space, or pass another folder."
+        ) from None
     keep = {p.name for p in written}
     for stale in out.glob("*.f32"):  # an earlier export's arrays, no longer named by the manifest
         if stale.name not in keep and re.fullmatch(r"[\w.]+-(kernel|bias)-[0-9a-f]{12}\.f32", stale.name):
