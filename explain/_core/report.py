@@ -48,8 +48,10 @@ class Table:
     """A table of strings, with right-aligned columns where ``align`` says ``"r"``.
 
     In text, left-aligned columns wrap when the table is wider than the line;
-    right-aligned ones (numbers) never do. A table too wide even then is shown
-    one row at a time, ``column: value`` per line.
+    right-aligned ones (numbers) never do, and a header breaks only between
+    words. A table too wide even then is turned on its side when that fits
+    (its columns as rows, its first column as the header), else shown one row
+    at a time, ``column: value`` per line.
 
     Examples:
         >>> t = Table(("layer", "params"), (("dense", "401,920"),), align="lr")
@@ -252,12 +254,16 @@ def _renderable(block: Any, width: int) -> Any:
     raise TypeError(f"Expected a report block (str, Table, Verbatim, Items, Link, Report). Received: {block!r}")
 
 
+#: A text cell this short is kept on one line when the table has room: a shape, a short name.
+SHORT_CELL = 12
+
+
 def _column_widths(table: Table, width: int) -> list[int] | None:
     """Each column's width in text, or ``None`` when even wrapped text columns leave no room for the numbers.
 
-    A right-aligned column (numbers) is as wide as its header when that fits, else its header's longest word,
-    else its widest value (the header then folds); left-aligned columns share the rest, each at least 10
-    characters (or its natural width).
+    A right-aligned column (numbers) is as wide as its header when that fits, else its header's longest word
+    (a header breaks between words, never inside one: ``p``, ``r``, ``e``, … down a column reads as nothing);
+    left-aligned columns share the rest, each at least 10 characters (or its natural width).
     """
     aligns = table.aligns()
     gaps = 2 * (len(aligns) - 1)
@@ -265,9 +271,11 @@ def _column_widths(table: Table, width: int) -> list[int] | None:
     values = [max((len(c) for c in column), default=0) for column in cells]
     natural = [max(len(c) for c in [name, *column]) for name, column in zip(table.columns, cells)]
     words = [max((len(w) for w in name.split()), default=0) for name in table.columns]
-    # A text column would rather not break inside a word (a name to type, say): its longest word first.
-    longest = [max((len(w) for c in column for w in c.split()), default=0) for column in cells]
-    for numbers in (natural, [max(v, w) for v, w in zip(values, words)], values):
+    # A text column would rather not break inside a word (a name to type, say), nor inside a short cell (a shape,
+    # "(28, 28, 1)", read as one thing): its longest word or short cell first.
+    longest = [max((len(c) if len(c) <= SHORT_CELL else max(map(len, c.split()), default=0) for c in column),
+                   default=0) for column in cells]  # fmt: skip
+    for numbers in (natural, [max(v, w) for v, w in zip(values, words)]):
         widths = [n if a == "r" else min(t, max(10, w)) for n, t, w, a in zip(numbers, natural, longest, aligns)]
         # Too wide: give up whole words in the text columns with the longest ones first (the first column last).
         for i in sorted((i for i, a in enumerate(aligns) if a != "r"), key=lambda i: (i == 0, -widths[i])):
@@ -294,6 +302,22 @@ def _column_widths(table: Table, width: int) -> list[int] | None:
     return widths
 
 
+def _on_its_side(table: Table) -> Table | None:
+    """``table`` with its columns as rows: the first column's values become the header, the other columns' names
+    the first column. ``None`` when its first column cannot be a header (a value empty or repeated).
+
+    Examples:
+        >>> side = _on_its_side(Table(("sample", "p", "loss"), (("19", "0.04", "3.25"), ("14", "0.04", "3.18")), "rrr"))
+        >>> side.columns, side.rows
+        (('sample', '19', '14'), (('p', '0.04', '0.04'), ('loss', '3.25', '3.18')))
+    """
+    keys = [row[0] for row in table.rows]
+    if not keys or any(not key.strip() for key in keys) or len(set(keys)) < len(keys):
+        return None
+    rows = tuple((name, *(row[i] for row in table.rows)) for i, name in enumerate(table.columns) if i)
+    return Table((table.columns[0], *keys), rows, align="l" + "r" * len(keys))
+
+
 def _rich_table(table: Table, width: int) -> Any:
     from rich import box
     from rich.table import Table as RichTable
@@ -301,7 +325,11 @@ def _rich_table(table: Table, width: int) -> Any:
 
     widths = _column_widths(table, width)
     if widths is None:
-        # Too wide even with the text columns wrapped: one record per row, ``column: value``.
+        turned = _on_its_side(table)
+        if turned is not None and (turned_widths := _column_widths(turned, width)) is not None:
+            table, widths = turned, turned_widths
+    if widths is None:
+        # Too wide even with the text columns wrapped, and on its side: one record per row, ``column: value``.
         label = max(len(c) for c in table.columns)
         lines: list[str] = []
         for row in table.rows:
