@@ -352,6 +352,20 @@ def test_bad_inputs_get_clear_errors(tmp_path: Path) -> None:
         diagnose({"loss": [0.5, 0.3], "accuracy": [0.9, 0.95]})["nope"]
 
 
+def test_a_str_naming_a_log_file_is_read_as_the_file(tmp_path: Path, monkeypatch) -> None:
+    # diagnose("train.log"), as one writes it in a REPL: the file's log, not the text 'train.log'.
+    log = (Path(__file__).parent / "logs" / "keras3_verbose2_validation.log").read_text()
+    (tmp_path / "train.log").write_text(log)
+    monkeypatch.chdir(tmp_path)
+    from_name, from_text = diagnose("train.log"), diagnose(log)
+    assert [f.key for f in from_name.findings] == [f.key for f in from_text.findings]
+    assert from_name.history == from_text.history
+    assert diagnose(str(tmp_path / "train.log")).history == from_text.history
+    with pytest.raises(LogError, match=r"Expected log text or the path of a log file\. Received: 'nan\.log', which "
+                                       r"is no file \(and no log text\)\. Check the name"):  # fmt: skip
+        diagnose("nan.log")
+
+
 def test_old_names_are_read_as_keras3_names() -> None:
     d = diagnose({"loss": [0.3, 0.2], "acc": [0.91, 0.94], "val_acc": [0.95, 0.96], "lr": [1e-3, 1e-3]})
     assert set(d.history) == {"loss", "accuracy", "val_accuracy", "learning_rate"}

@@ -21,7 +21,9 @@ TensorFlow; the model checks use the model you pass.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -63,13 +65,42 @@ def _canonical(history: Mapping[str, Sequence[float]]) -> dict[str, list[float]]
     return out
 
 
+def _one_line(source: Any) -> bool:
+    return isinstance(source, str) and 0 < len(source) <= 4096 and "\n" not in source and source.strip() == source
+
+
+def _names_a_file(source: Any) -> bool:
+    """Whether ``source`` is one line of text naming an existing file: ``diagnose("train.log")``."""
+    if not _one_line(source) or "\0" in source:
+        return False
+    try:
+        return Path(source).expanduser().is_file()
+    except (OSError, RuntimeError, ValueError):  # a name too long, an unknown ~user: not a file
+        return False
+
+
+def _looks_like_a_file_name(source: Any) -> bool:
+    """Whether one line of text that holds no results was meant as a file's name: ``"train.log"``, ``"runs/a.txt"``.
+
+    Examples:
+        >>> _looks_like_a_file_name("nan.log"), _looks_like_a_file_name("loss: nan")
+        (True, False)
+    """
+    return _one_line(source) and " " not in source and bool(re.search(r"\.\w{1,5}$|[/\\]", source))
+
+
 def _read(source: Any) -> tuple[str, dict[str, list[float]], dict[str, float] | None, ParsedLog | None, Any, Any]:
     """-> (kind, history, evaluation, parsed log, training run, model carried by the source)."""
-    if isinstance(source, os.PathLike):
+    if isinstance(source, os.PathLike) or _names_a_file(source):
         source = read_log_file(source)  # never a FIFO or a device; a clear LogError for what cannot be read
     if isinstance(source, (str, bytes, bytearray)):
         log = parse_log(bytes(source) if isinstance(source, bytearray) else source)
         if not log.ok and not log.messages:
+            if _looks_like_a_file_name(source):
+                raise LogError(
+                    f"Expected log text or the path of a log file. Received: {source!r}, which is no file (and no "
+                    f"log text). Check the name and the folder Python runs in, or pass the text itself."
+                )
             raise LogError(log.problem)
         return "log", _canonical(log.history), log.evaluation, log, None, None
     if isinstance(source, ParsedLog):
@@ -95,7 +126,8 @@ def diagnose(source: Any, *, model: Any = None, data: Any = None, snapshots: Any
     Args:
         source: a Keras ``History`` (what ``model.fit`` returns), a `explain.TrainingRun`,
             a dict of per-epoch lists like ``History.history``, the text ``model.fit`` and
-            ``model.evaluate`` printed (Keras 3 or older Keras format), a parsed log, or a path to a log file.
+            ``model.evaluate`` printed (Keras 3 or older Keras format), a parsed log, or a path to a log file
+            (a `pathlib.Path`, or a str naming a file that exists: ``diagnose("train.log")``).
         model: the Keras model, for the checks that need it: the loss against the output layer
             and the labels, the untrained loss, dead ReLU units, Dropout. A ``History`` brings its own.
         data: what was given to ``fit``: an ``(x, y)`` pair, ``x`` alone, or an explain ``Dataset``
