@@ -412,6 +412,47 @@ def test_other_formats_are_deterministic_too(suffix, tmp_path: Path):
     assert a == b and len(a) > 1000
 
 
+class Sequential:
+    """Looks like a Keras model to figures (they read by duck typing and never import Keras)."""
+
+    layers: list = []
+
+    def predict(self, x):
+        return x
+
+
+@pytest.mark.parametrize(
+    ("draw", "said"),
+    [
+        (figures.flatten_strip, r"Expected a Flatten explanation, such as explain\.flatten\(model, image\)"),
+        (figures.dense_histograms, r"Expected a Dense explanation, such as explain\.dense\(model, image\)"),
+        (figures.dropout_mask, r"Expected a Dropout explanation, such as explain\.dropout\(model, image\)"),
+        (figures.softmax_bars, r"Expected a softmax explanation, such as explain\.softmax\(model, image\)"),
+        (figures.network_diagram, r"Expected an explain\.Trace, such as explain\.trace\(model, image\)"),
+        (figures.unit_weights, r"Expected kernel to be a 2-D array"),
+        (figures.confusion_matrix, r"Expected matrix to be a 2-D array"),
+    ],
+    ids=["flatten_strip", "dense_histograms", "dropout_mask", "softmax_bars", "network_diagram", "unit_weights",
+         "confusion_matrix"],
+)  # fmt: skip
+def test_a_model_given_to_a_figure_is_a_clear_type_error(draw, said) -> None:
+    # Figures draw results, never models: a learner who passes the model hears what to pass instead.
+    with pytest.raises(TypeError, match=said + r".*Received: Sequential, a Keras model \(figures draw results, never "
+                                               r"models\)\.$"):  # fmt: skip
+        draw(Sequential())
+
+
+def test_the_wrong_result_says_which_one_to_pass() -> None:
+    trace_like = SimpleNamespace(steps=[], output=np.ones(10))  # a Trace has no logits: softmax_bars wants softmax's
+    with pytest.raises(TypeError, match=r"explain\.softmax\(model, image\) returns .*Received: SimpleNamespace, "
+                                        r"without layer, logits\.$"):  # fmt: skip
+        figures.softmax_bars(trace_like)
+    evaluation_like = SimpleNamespace(matrix=np.eye(3), per_class_accuracy=np.ones(3), class_names=("a", "b", "c"))
+    with pytest.raises(TypeError, match=r"an explain Evaluation \(pass e\.matrix and e\.class_names"):
+        figures.confusion_matrix(evaluation_like)
+    assert figures.confusion_matrix(evaluation_like.matrix * 5)  # what the message says works
+
+
 def test_save_writes_atomically_and_defaults_to_png(tmp_path: Path):
     path = figures.save(BUILDERS["digit"](), tmp_path / "sub" / "digit")
     assert path.name == "digit.png" and path.read_bytes().startswith(b"\x89PNG")

@@ -202,8 +202,50 @@ def grid_ticks(ax: Axes, rows: int, cols: int) -> None:
     ax.set_xlabel(f"+ column: unit = {cols}·row + column")
 
 
+def _a_model(value: Any) -> bool:
+    """Whether ``value`` looks like a Keras model (read by duck typing: figures never import Keras)."""
+    return hasattr(value, "layers") and hasattr(value, "predict")
+
+
+def received(value: Any) -> str:
+    """How a wrong argument is named in a message: its type, and what it is when that helps.
+
+    Examples:
+        >>> received([1, 2])
+        'list'
+    """
+    name = type(value).__name__
+    if _a_model(value):
+        return f"{name}, a Keras model (figures draw results, never models)"
+    if hasattr(value, "matrix") and hasattr(value, "per_class_accuracy"):
+        return f"{name}, an explain Evaluation (pass e.matrix and e.class_names, or e.per_class_accuracy)"
+    return name
+
+
+def result(value: Any, attributes: Sequence[str], *, what: str, made_by: str) -> Any:
+    """``value`` if it has every one of ``attributes``; else a TypeError naming what was expected and how to get it.
+
+    Examples:
+        >>> result(3, ("mask",), what="a Dropout explanation", made_by="explain.dropout(model, image)")
+        Traceback (most recent call last):
+        ...
+        TypeError: Expected a Dropout explanation, such as explain.dropout(model, image) returns (or anything \
+with mask). Received: int, without mask.
+    """
+    missing = [a for a in attributes if not hasattr(value, a)]
+    if missing:
+        without = "" if _a_model(value) else f", without {', '.join(missing)}"
+        raise TypeError(
+            f"Expected {what}, such as {made_by} returns (or anything with {', '.join(attributes)}). "
+            f"Received: {received(value)}{without}."
+        )
+    return value
+
+
 def as_numbers(values: Any, what: str, ndim: int) -> np.ndarray:
     """``values`` as a float64 array of ``ndim`` dimensions, finite, at least one value."""
+    if _a_model(values) or (hasattr(values, "matrix") and hasattr(values, "per_class_accuracy")):
+        raise TypeError(f"Expected {what} to be a {ndim}-D array. Received: {received(values)}.")
     a = np.asarray(values)
     if a.ndim != ndim:
         raise ValueError(f"Expected {what} to be a {ndim}-D array. Received: shape {a.shape}.")

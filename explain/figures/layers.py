@@ -36,6 +36,7 @@ from explain.figures._style import (
     grid_ticks,
     image_2d,
     on_grid,
+    result,
     styled,
     suptitle,
     text_color,
@@ -276,6 +277,7 @@ def flatten_strip(explanation: FlattenResult, *, lines: int = 4) -> Figure:
         then one axes per piece of strip.
 
     Raises:
+        TypeError: ``explanation`` lacks those attributes (a Keras model, say: figures draw results).
         ValueError: the input is not 2-D or the output is not its flattening.
 
     Examples:
@@ -290,6 +292,8 @@ def flatten_strip(explanation: FlattenResult, *, lines: int = 4) -> Figure:
         pixel (5, 12) → position 28·5 + 12 = 152
         pixel (19, 14) → position 28·19 + 14 = 546
     """
+    result(explanation, ("layer", "input", "output", "index_map"), what="a Flatten explanation",
+           made_by="explain.flatten(model, image)")
     img = image_2d(explanation.input, "the Flatten input")
     vec = np.asarray(explanation.output).ravel()  # (784,)
     index_map = np.asarray(explanation.index_map)
@@ -398,6 +402,9 @@ def dense_histograms(explanation: DenseResult, *, bins: int = 40) -> Figure:
     Returns:
         A new `matplotlib.figure.Figure` with two histograms.
 
+    Raises:
+        TypeError: ``explanation`` lacks those attributes (a Keras model, say: figures draw results).
+
     Examples:
         >>> import numpy as np
         >>> from types import SimpleNamespace
@@ -409,6 +416,8 @@ def dense_histograms(explanation: DenseResult, *, bins: int = 40) -> Figure:
     """
     if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
         raise ValueError(f"Expected bins to be a positive integer. Received: bins={bins!r}")
+    result(explanation, ("layer", "pre_activation", "output"), what="a Dense explanation",
+           made_by="explain.dense(model, image)")
     z = as_vector(explanation.pre_activation, "pre_activation")  # (512,)
     a = as_vector(explanation.output, "output")  # (512,)
     name = str(getattr(explanation, "activation", None) or "activation")
@@ -483,6 +492,9 @@ def dropout_mask(explanation: DropoutResult) -> Figure:
     Returns:
         A new `matplotlib.figure.Figure` with three grids and a colour bar.
 
+    Raises:
+        TypeError: ``explanation`` lacks those attributes (a Keras model, say: figures draw results).
+
     Examples:
         >>> import numpy as np
         >>> from types import SimpleNamespace
@@ -493,6 +505,8 @@ def dropout_mask(explanation: DropoutResult) -> Figure:
         >>> fig.get_suptitle()
         "Dropout 'dropout' (rate 0.2, training, seed 0): dropped 103 of 512 (20.1%), survivors ×1.25"
     """
+    result(explanation, ("layer", "rate", "input", "output", "mask"), what="a Dropout explanation",
+           made_by="explain.dropout(model, image)")
     mask = np.asarray(explanation.mask, dtype=bool).ravel()  # (512,) True = kept
     x_in = as_vector(explanation.input, "input")  # (512,)
     x_out = as_vector(explanation.output, "output")  # (512,)
@@ -574,6 +588,9 @@ def softmax_bars(explanation: SoftmaxResult, *, logit_range: tuple[float, float]
     Returns:
         A new `matplotlib.figure.Figure` with two bar charts.
 
+    Raises:
+        TypeError: ``explanation`` lacks those attributes (a Keras model, say: figures draw results).
+
     Examples:
         >>> import numpy as np
         >>> from types import SimpleNamespace
@@ -583,6 +600,8 @@ def softmax_bars(explanation: SoftmaxResult, *, logit_range: tuple[float, float]
         >>> fig.get_suptitle(), [float(v) for v in fig.axes[0].get_ylim()]
         ("Softmax of 'dense_1': predicted 2 with p = 0.433", [-10.0, 10.0])
     """
+    result(explanation, ("layer", "logits", "output"), what="a softmax explanation",
+           made_by="explain.softmax(model, image)")
     z = as_vector(explanation.logits, "logits")  # (10,)
     p = as_vector(explanation.output, "output")  # (10,) Keras's probabilities
     if z.size != p.size:

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from explain._core import formatting as fmt
-from explain.figures._style import BLUE, MAX_WIDTH, QUIET_TEXT, VERMILLION, figure, styled, suptitle
+from explain.figures._style import BLUE, MAX_WIDTH, QUIET_TEXT, VERMILLION, figure, received, styled, suptitle
 
 #: Rows a column of units has room for: a layer of up to this many units is drawn whole.
 _SLOTS = 10
@@ -37,6 +37,11 @@ class LayerResult(Protocol):
 
 
 def _layers(trace: Any) -> list[Any]:
+    if not isinstance(trace, Iterable) and not hasattr(trace, "steps"):  # a model, a number: nothing to list
+        raise TypeError(
+            f"Expected an explain.Trace, such as explain.trace(model, image) returns, or a list of layers. "
+            f"Received: {received(trace)}."
+        )
     steps = list(getattr(trace, "steps", trace) if not isinstance(trace, Mapping) else trace.values())
     if not steps:
         raise ValueError("Expected at least one layer, e.g. explain.trace(model, image). Received: no layers.")
@@ -114,6 +119,7 @@ def network_diagram(
         holds the column labels, left to right, then the other notes.
 
     Raises:
+        TypeError: ``trace`` is no list of layers (a Keras model, say: pass ``explain.trace(model, image)``).
         ValueError: no layers, more than `MAX_LAYERS`, or layers without the attributes above.
 
     Examples:
