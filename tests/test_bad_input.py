@@ -1526,3 +1526,28 @@ def test_export_for_web_into_a_folder_that_refuses_a_file_removes_its_own_and_ke
         explain.export_for_web(other, tmp_path)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # the earlier export, untouched
     assert first.manifest["model"] == json.loads((tmp_path / "manifest.json").read_text())["model"]
+
+
+# -- explain's own objects (and tf.data) given where an image is expected ---------------------------------------
+
+
+def test_a_dataset_a_prepared_picture_or_a_tf_data_dataset_given_as_the_image_says_what_to_pass(
+    model, sample, tmp_path
+) -> None:
+    import tensorflow as tf
+    from PIL import Image
+
+    Image.fromarray(255 - sample.x_test[0]).save(tmp_path / "seven.png")
+    prepared = explain.prepare_digit(tmp_path / "seven.png")
+    ds = tf.data.Dataset.from_tensor_slices((explain.normalize(sample.x_test[:8]), sample.y_test[:8])).batch(4)
+    cases = [
+        (sample, r"Dataset, a whole dataset: pass one of its images, explain\.normalize\(data\.x_test\[0\]\)"),
+        (prepared, r"PreparedDigit, a prepared picture: pass its image, prepared\.image"),
+        (ds, r"_?\w*Dataset, a tf\.data dataset: explain takes NumPy arrays; take a batch out of it first"),
+    ]
+    expected = r"Expected an image or a batch of images of shape \(28, 28\)\. Received: "
+    for wrong, said in cases:
+        for fn, args in ((explain.trace, ()), (explain.dense, ()), (explain.loss_by_hand, (sample.y_test[:1],))):
+            with pytest.raises(InputError, match=expected + said):
+                fn(model, wrong, *args)
+    assert explain.trace(model, prepared.image).predicted == explain.trace(model, prepared.image[None]).predicted[0]

@@ -952,3 +952,12 @@ def test_dataset_leaves_the_callers_arrays_writable(sample) -> None:
     assert not ds.x_train.flags.writeable and not sample.train_index.flags.writeable
     with pytest.raises(ValueError):
         ds.x_train[0, 0, 0] = 1
+
+
+def test_a_dataset_unpacks_as_the_tutorials_first_line(sample) -> None:
+    # (x_train, y_train), (x_test, y_test) = mnist.load_data(): the same line works on explain's Dataset.
+    (x_train, y_train), (x_test, y_test) = sample
+    for got, expected in ((x_train, sample.x_train), (y_train, sample.y_train), (x_test, sample.x_test),
+                          (y_test, sample.y_test)):  # fmt: skip
+        assert got is expected
+    assert len(list(sample)) == 2

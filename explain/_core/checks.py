@@ -585,6 +585,33 @@ def _hint(shape: tuple[int, ...], expected: tuple[int | None, ...]) -> str:
     return ""
 
 
+def _not_an_image(x: Any) -> str:
+    """What an object that holds images is, and which of its images to pass; ``""`` for anything else.
+
+    Read by duck typing: an explain ``Dataset`` (``x_test``), a ``PreparedDigit`` (``image``), a ``tf.data``
+    dataset (``element_spec``).
+
+    Examples:
+        >>> from types import SimpleNamespace
+        >>> _not_an_image(SimpleNamespace(x_train=0, x_test=0, class_names=()))[:44]
+        'SimpleNamespace, a whole dataset: pass one o'
+    """
+    name = type(x).__name__
+    if hasattr(x, "x_test") and hasattr(x, "x_train"):
+        return (
+            f"{name}, a whole dataset: pass one of its images, explain.normalize(data.x_test[0]), or a batch, "
+            f"explain.normalize(data.x_test[:32])"
+        )
+    if hasattr(x, "image") and hasattr(x, "steps"):
+        return f"{name}, a prepared picture: pass its image, prepared.image (already scaled to [0, 1])"
+    if hasattr(x, "element_spec"):
+        return (
+            f"{name}, a tf.data dataset: explain takes NumPy arrays; take a batch out of it first, e.g. "
+            f"x, y = next(iter(ds)); then pass x.numpy()"
+        )
+    return ""
+
+
 def model_batch(
     x: object,
     expected: tuple[int | None, ...],
@@ -627,6 +654,8 @@ def model_batch(
         arr = np.asarray(x)
     except Exception as e:  # ragged lists and the like
         raise InputError(f"Expected an array of shape {_fmt(expected)}. Received: {type(x).__name__} ({e}).") from e
+    if arr.dtype == object and arr.ndim == 0 and (what := _not_an_image(x)):
+        raise InputError(f"Expected an image or a batch of images of shape {_fmt(expected)}. Received: {what}.")
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
         raise InputError(
             f"Expected numeric pixel values (float32 in [0, 1] for the Hello World model). "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,6 +136,18 @@ class Dataset(Rendered):
             },
             class_names=self.class_names,
         )
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """``(x_train, y_train)``, then ``(x_test, y_test)``: the tutorial's own line works on a Dataset.
+
+        Examples:
+            >>> import explain
+            >>> (x_train, y_train), (x_test, y_test) = explain.load_mnist("sample")  # as mnist.load_data()
+            >>> x_train.shape, y_test.shape
+            ((6000, 28, 28), (2000,))
+        """
+        yield self.x_train, self.y_train
+        yield self.x_test, self.y_test
 
     def __repr__(self) -> str:
         return (
