@@ -274,3 +274,28 @@ def test_full_mnist_in_chunks_equals_predict(full_mnist_path) -> None:
     batch, units, worst = proc.stdout.split()
     assert (int(batch), int(units)) == (60_000, 512)
     assert float(worst) <= 1e-5
+
+
+def test_explaining_many_models_says_nothing_about_retracing(sample) -> None:
+    # Each model gets its own capture function, traced once; TensorFlow counted them as one function retracing
+    # and, from the fifth model on, logged advice about the learner's code. Other retracing warnings still pass.
+    import logging
+
+    import tensorflow as tf
+
+    from explain.forward.capture import _FILTER
+
+    heard: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: heard.append(record.getMessage())  # type: ignore[method-assign]
+    tf.get_logger().addHandler(handler)
+    try:
+        x = explain.normalize(sample.x_test[0])
+        for seed in range(7):
+            explain.trace(explain.seed_model(seed), x)
+    finally:
+        tf.get_logger().removeHandler(handler)
+    assert not [m for m in heard if "retracing" in m], heard
+    other = logging.LogRecord("tensorflow", logging.WARNING, "", 0, "5 out of the last 5 calls to <function "
+                              "my_step at 0x1> triggered tf.function retracing.", None, None)  # fmt: skip
+    assert _FILTER.filter(other)

@@ -11,6 +11,7 @@ chunk of a big batch.
 from __future__ import annotations
 
 import contextlib
+import logging
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -62,9 +63,26 @@ class Capture:
         return [np.asarray(o) for o in (raw if isinstance(raw, (list, tuple)) else [raw])]
 
 
+class _OwnTracesAreExpected(logging.Filter):
+    """Drops TensorFlow's "N out of the last N calls to <function _compile.<locals>.<lambda>> triggered
+    tf.function retracing" warning. Every model explained gets its own capture function, traced once by design
+    (`Capture.compiled` keeps it); TensorFlow counts them together, as if one function retraced, and after five
+    models tells the learner to change code that is not theirs. Other retracing warnings pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("triggered tf.function retracing" in message and f"{_compile.__name__}.<locals>" in message)
+
+
+_FILTER = _OwnTracesAreExpected()
+
+
 def _compile(model: Any, training: bool) -> Any:
     import tensorflow as tf  # already imported, quietly, by explain._core.tf.keras()
 
+    logger = tf.get_logger()
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
     spec = tf.TensorSpec((None, *model.inputs[0].shape[1:]), model.inputs[0].dtype)
     return tf.function(lambda batch: model(batch, training=training), input_signature=[spec])
 
