@@ -126,12 +126,19 @@ def test_bad_data_path_is_a_clear_error_at_once(tmp_path: Path, command: str) ->
     assert not (tmp_path / "out").exists()
 
 
-def test_bad_numbers_are_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
-    for args in (["tour", "--epochs", "0"], ["tour", "--index", "-1"], ["tour", "--seed", "x"]):
-        with pytest.raises(SystemExit) as info:
-            main(args)
-        assert info.value.code == 2
-    assert "expected a positive whole number" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(["--epochs", "0"], ">= 1, received '0'"), (["--epochs", "-1"], ">= 1, received '-1'"),
+     (["--epochs", "x"], ">= 1, received 'x'"), (["--index", "-1"], ">= 0, received '-1'"),
+     (["--seed", "x"], ">= 0, received 'x'"), (["--seed", "1.5"], ">= 0, received '1.5'")],
+)  # fmt: skip
+def test_bad_numbers_are_refused_by_the_parser(capsys: pytest.CaptureFixture[str], args, said) -> None:
+    # One message per option, whatever is wrong with the number (it said ">= 0" for --epochs -1 and
+    # "positive" for --epochs 0).
+    with pytest.raises(SystemExit) as info:
+        main(["tour", *args])
+    assert info.value.code == 2
+    assert f"argument {args[0]}: expected a whole number {said}" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["tour", "figures"])

@@ -120,21 +120,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, received {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
+def _whole_number(text: str, *, least: int) -> int:
+    """``text`` as an int of at least ``least``; one message for every way it can be wrong."""
+    wanted = "a whole number >= 1" if least == 1 else f"a whole number >= {least}"
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, received {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, received {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {wanted}, received {text!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"expected {wanted}, received {text!r}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    """``--epochs``: 1, 2, …
+
+    Examples:
+        >>> _positive_int("-1")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: expected a whole number >= 1, received '-1'
+    """
+    return _whole_number(text, least=1)
+
+
+def _non_negative_int(text: str) -> int:
+    """``--seed``, ``--index``: 0, 1, …"""
+    return _whole_number(text, least=0)
 
 
 def _run_options(
