@@ -366,6 +366,38 @@ def test_a_str_naming_a_log_file_is_read_as_the_file(tmp_path: Path, monkeypatch
         diagnose("nan.log")
 
 
+@pytest.mark.parametrize("key", ["accuracy", "acc", "val_accuracy"])
+def test_accuracies_in_percent_are_refused_not_called_healthy(key: str) -> None:
+    history = {"loss": [0.5, 0.3], "accuracy": [0.9, 0.95]} | {key: [90.0, 95.0]}
+    said = rf"Expected accuracies as fractions in \[0, 1\], as Keras records them\. Received: '{key}' up to 95: "
+    with pytest.raises(ValueError, match=said + r"percentages\? Divide them by 100\."):
+        diagnose(history)
+
+
+def test_an_empty_history_is_refused_not_called_healthy() -> None:
+    from explain._core.tf import keras
+
+    for empty, kind in (({}, "dict"), ({"loss": [], "accuracy": []}, "dict"), (keras().callbacks.History(), "History")):
+        with pytest.raises(ValueError, match=rf"at least one epoch.*Received: an empty {kind}: has model\.fit run yet"):
+            diagnose(empty)
+
+
+def test_epochs_missing_in_two_fit_calls_are_one_sentence_naming_each_call() -> None:
+    line = "188/188 - 1s - 5ms/step - accuracy: 0.9 - loss: 0.3\n"
+    d = diagnose(f"Epoch 3/5\n{line}Epoch 2/5\n{line}")
+    notes = " ".join(d.log.notes) if d.log is not None else ""
+    assert "Epochs missing from the log: 1, 2 of fit call 1; 1 of fit call 2." in notes, notes
+    assert notes.count("Epochs missing") == 1
+
+
+def test_a_finding_lists_every_epochs_loss_nan_included() -> None:
+    log = "".join(f"Epoch {i}/3\n188/188 - 1s - 5ms/step - accuracy: {a} - loss: {v}\n"
+                  for i, (a, v) in enumerate([(0.9, 0.372), (0.098, "nan"), (0.098, "nan")], 1))  # fmt: skip
+    d = diagnose(log)
+    said = [fact for f in d.findings for fact in f.facts if fact.startswith("Loss per epoch")]
+    assert said and all(fact == "Loss per epoch: 0.372, nan, nan." for fact in said), said
+
+
 def test_old_names_are_read_as_keras3_names() -> None:
     d = diagnose({"loss": [0.3, 0.2], "acc": [0.91, 0.94], "val_acc": [0.95, 0.96], "lr": [1e-3, 1e-3]})
     assert set(d.history) == {"loss", "accuracy", "val_accuracy", "learning_rate"}

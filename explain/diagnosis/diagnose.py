@@ -20,6 +20,7 @@ TensorFlow; the model checks use the model you pass.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -61,6 +62,13 @@ def _canonical(history: Mapping[str, Sequence[float]]) -> dict[str, list[float]]
             name = "accuracy"
         elif name.startswith("val_") and name[4:] in ACCURACY_ALIASES and "val_accuracy" not in history:
             name = "val_accuracy"
+        if name in ("accuracy", "val_accuracy"):
+            top = max((v for v in numbers if math.isfinite(v)), default=0.0)
+            if top > 1:  # 95.0 read as an accuracy would pass for a healthy run, whatever happened
+                raise ValueError(
+                    f"Expected accuracies as fractions in [0, 1], as Keras records them. Received: {key!r} up to "
+                    f"{top:g}: percentages? Divide them by 100."
+                )
         out[name] = numbers
     return out
 
@@ -143,7 +151,8 @@ def diagnose(source: Any, *, model: Any = None, data: Any = None, snapshots: Any
     Raises:
         LogError: log text in which nothing could be read (the message says what was expected).
         TypeError: a source of another kind.
-        ValueError: a dict whose values are not per-epoch numbers.
+        ValueError: a dict whose values are not per-epoch numbers, accuracies above 1 (percentages), or an
+            empty dict or History.
 
     Examples:
         >>> d = diagnose('''Epoch 1/3
@@ -156,6 +165,11 @@ def diagnose(source: Any, *, model: Any = None, data: Any = None, snapshots: Any
         ('saturated-softmax', [13.555, 13.12, 13.12])
     """
     kind, history, evaluation, log, run, carried = _read(source)
+    if kind in ("dict", "History") and not any(history.values()):
+        raise ValueError(
+            f"Expected a history with at least one epoch, like model.fit(...).history. Received: an empty {kind}: "
+            f"has model.fit run yet?"
+        )
     model = model if model is not None else carried
     checks: list[str] = []
     snaps: tuple[Any, ...] = ()

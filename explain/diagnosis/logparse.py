@@ -746,14 +746,16 @@ def _note_missing(blocks: list[_Block], notes: list[str]) -> None:
         else:
             runs[-1].append(n)
     of = blocks[-1].of
-    for run in runs:
+    gaps = []
+    for i, run in enumerate(runs, 1):
         # Counted, not listed: 'Epoch 1000000000/1000000000' must not build a set of a billion numbers.
         present = sorted({n for n in run if n >= 1})  # 'Epoch 0/5' is no epoch 1
         n_missing = run[-1] - len(present)
         if n_missing:
             shown = ", ".join(map(str, _first_missing(present, 10))) + (", …" if n_missing > 10 else "")
-            notes.append(
-                f"Epochs missing from the log: {shown}" + (f" ({n_missing:,} in all)." if n_missing > 10 else ".")
-            )
+            gaps.append(shown + (f" ({n_missing:,} in all)" if n_missing > 10 else "")
+                        + (f" of fit call {i}" if len(runs) > 1 else ""))  # fmt: skip
+    if gaps:  # one sentence, each fit call's gap named: two sentences read as one contradicting the other
+        notes.append(f"Epochs missing from the log: {'; '.join(gaps)}.")
     if of and runs[-1][-1] < of:
         notes.append(f"The log ends at epoch {runs[-1][-1]} of {of}: training stopped early or the log is cut off.")

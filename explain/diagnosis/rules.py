@@ -540,7 +540,7 @@ def rule_not_learning(ctx: Context) -> list[Finding]:
         facts.append(f"The loss stays at {_n(loss[-1])} ≈ ln {ctx.n_classes}: the model gives every class about "
                      f"1/{ctx.n_classes}, whatever the image.")  # fmt: skip
     elif loss:
-        facts.append(f"Loss per epoch: {_epochs(loss)}.")
+        facts.append(f"Loss per epoch: {_epochs(ctx.loss)}.")  # every epoch, NaN included: none left out
     dead = ctx.dead_units
     causes = [
         (_lr_weight(ctx, 0.4) if not (loss and max(loss) > 3 * LN10) else 0.85,
