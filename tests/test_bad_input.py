@@ -1551,3 +1551,13 @@ def test_a_dataset_a_prepared_picture_or_a_tf_data_dataset_given_as_the_image_sa
             with pytest.raises(InputError, match=expected + said):
                 fn(model, wrong, *args)
     assert explain.trace(model, prepared.image).predicted == explain.trace(model, prepared.image[None]).predicted[0]
+
+
+@pytest.mark.parametrize("fn", ["loss_by_hand", "sparse_vs_categorical", "logits_shortcut"])
+def test_todays_quickstart_model_is_told_which_explanations_take_logits(sample, fn) -> None:
+    # It is compiled with from_logits=True already: the message must not tell it to use from_logits=True.
+    logits_model = explain.seed_model(output="logits")
+    with pytest.raises(ModelError, match=r"outputs logits \(today's quickstart\)\. For it, explain\.gradients and "
+                                         r"explain\.adam_steps take either output") as info:  # fmt: skip
+        _call(fn, logits_model, explain.normalize(sample.x_test[:N]), sample.y_test[:N])
+    assert "use keras.losses.SparseCategoricalCrossentropy(from_logits=True)" not in str(info.value)

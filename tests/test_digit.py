@@ -162,8 +162,15 @@ def test_symmetric_pictures_centre_the_same_way_whatever_the_summation_order() -
     ("picture", "expected"),
     [
         (np.zeros((0, 0)), "Expected a picture with pixels. Received: the picture is 0 × 0, empty"),
-        (np.full((50, 50), 255, np.uint8), "Expected a picture with a digit on it. Received: a blank picture"),
-        (np.full((50, 50), 0.5), "Received: a blank picture"),
+        (np.full((50, 50), 255, np.uint8), "Expected a picture with a digit on it. Received: a picture of one flat "
+                                           "level (1.000) everywhere: nothing is drawn on it"),
+        (np.full((50, 50), 0.5), "Received: a picture of one flat level (0.500)"),
+        (np.full((50, 50), 0, np.uint8), "Received: a picture of one flat level (0.000)"),
+        (np.pad(np.full((4, 2), 240, np.uint8), 20, constant_values=255),
+         "Received: a blank picture: no pixel stands out from the paper (level 1.000) by 0.1 or more. Draw darker"),
+        (np.pad(np.full((4, 2), 15, np.uint8), 20, constant_values=0),
+         "Received: a blank picture: no pixel stands out from the paper (level 0.000) by 0.1 or more. Draw with "
+         "lighter ink"),
         (np.zeros((1, 1)), "at least 8 × 8 pixels. Received: the picture is 1 × 1"),
         (np.zeros((1, 784)), "at least 8 × 8 pixels"),
         (np.zeros(784), "It looks flattened: reshape it with x.reshape(28, 28)"),
@@ -176,8 +183,8 @@ def test_symmetric_pictures_centre_the_same_way_whatever_the_summation_order() -
         (np.full((20, 20), 1e6), "Expected pixel values from 0 to 1, 0 to 255 or 0 to 65,535"),
         (np.zeros((20, 20, 4), np.uint8), "Expected an opaque picture. Received: the picture has an alpha channel"),
     ],
-    ids=["empty", "blank", "blank-grey", "one-pixel", "one-row", "flat", "huge", "batch", "channels-first", "text",
-         "nan", "negative", "too-bright", "transparent"],
+    ids=["empty", "blank", "blank-grey", "blank-black", "faint-on-white", "faint-on-black", "one-pixel", "one-row",
+         "flat", "huge", "batch", "channels-first", "text", "nan", "negative", "too-bright", "transparent"],
 )  # fmt: skip
 def test_bad_pictures_get_a_clear_error(picture: np.ndarray, expected: str) -> None:
     with pytest.raises(PictureError, match="Expected") as info:

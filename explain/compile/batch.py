@@ -45,6 +45,14 @@ def forward_batch(model: Any, x: Any, y: Any) -> tuple[Trace, np.ndarray, np.nda
     batch = t.input[None] if t.single else t.input  # (n, 28, 28)
     checks.finite_result(probabilities, what="outputs", model_name=t.model_name, batch=batch)
     if probabilities.ndim != 2 or not t.is_distribution:
+        if checks.output_kind(model) == "logits":  # today's quickstart: the loss is computed from them
+            raise ModelError(
+                f"Expected model '{t.model_name}' to output probabilities (a softmax over the classes), as the "
+                f"classic tutorial's does: this explanation follows them. Received: a model whose last layer has no "
+                f"activation, so it outputs logits (today's quickstart). For it, explain.gradients and "
+                f"explain.adam_steps take either output, and explain.cost_from_logits(z, y) computes by hand the "
+                f"loss Keras computes with from_logits=True."
+            )
         raise ModelError(
             f"Expected model '{t.model_name}' to output probabilities (a softmax over the classes). "
             f"Received: outputs of shape {fmt.shape(probabilities.shape)} that are not distributions. "

@@ -279,7 +279,9 @@ def prepare_digit(picture: Any) -> PreparedDigit:
         >>> p = explain.prepare_digit(small)
         >>> p.inverted, p.image.shape, float(p.image.max())
         (True, (28, 28), 1.0)
-        >>> explain.prepare_digit(np.full((28, 28), 255, np.uint8))
+        >>> faint = np.full((28, 28), 255, np.uint8)
+        >>> faint[10:18, 12:14] = 240  # a line a pencil barely left
+        >>> explain.prepare_digit(faint)
         Traceback (most recent call last):
         ...
         explain.errors.PictureError: Expected a picture with a digit on it. Received: a blank picture: no \
@@ -289,9 +291,15 @@ pixel stands out from the paper (level 1.000) by 0.1 or more. Draw darker or pho
     grey, paper, inverted, ink = _ink(pic)
     brightest = float(ink.max())
     if brightest < MIN_INK:
+        if float(grey.max()) == float(grey.min()):  # all black, all white: no paper and ink to tell apart
+            raise PictureError(
+                f"Expected a picture with a digit on it. Received: a picture of one flat level "
+                f"({fmt.num(paper)}) everywhere: nothing is drawn on it. Check that it is the right file."
+            )
+        fix = "Draw darker" if paper >= 0.5 else "Draw with lighter ink"  # dark ink on light paper, or the reverse
         raise PictureError(
             f"Expected a picture with a digit on it. Received: a blank picture: no pixel stands out from the "
-            f"paper (level {fmt.num(paper)}) by {MIN_INK:g} or more. Draw darker or photograph it with more light."
+            f"paper (level {fmt.num(paper)}) by {MIN_INK:g} or more. {fix} or photograph it with more light."
         )
     threshold = INK_SHARE * brightest
     box = _box(ink, threshold)
