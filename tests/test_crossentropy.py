@@ -267,3 +267,29 @@ def test_results_print_well(model, batch, explained, saturated) -> None:
     shortcut = saturated.to_text(1000)
     assert "16.118" in shortcut and "_keras_logits" in shortcut and "exactly 0 in float32" in shortcut
     assert f"{saturated.evaluate_loss:.6f}" in shortcut
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "said"),
+    [
+        (lambda: explain.cost_from_logits([[1, 2, 3]], [5]), InputError, r"Expected labels 0–2.*Received: 5"),
+        (lambda: explain.cost_from_logits([[1, 2, 3]], [1.5]), InputError, r"Expected whole-number labels"),
+        (lambda: explain.cost_from_logits([[1, 2, 3]] * 2, [1]), InputError, r"Expected one label per input: 2"),
+        (lambda: explain.cost_from_logits("abc", [1]), InputError, r"Expected logits: numbers of shape \(n, classes\)"),
+        (lambda: explain.cost_from_logits([[1.0, np.nan]], [0]), InputError, r"Expected finite logits"),
+        (lambda: explain.clipped_cost([0.1, "a"]), InputError, r"Expected probabilities: numbers in \[0, 1\]"),
+        (lambda: explain.clipped_cost(None), InputError, r"Received: NoneType None"),
+        (lambda: explain.steps_per_epoch(np.zeros((6, 28, 28))), TypeError, r"Received: ndarray\. For arrays, pass "
+                                                                             r"len\(x_train\)"),
+    ],
+    ids=["label out of range", "fractional label", "too few labels", "text logits", "NaN logit", "text probability",
+         "None", "an array for a count"],
+)  # fmt: skip
+def test_the_small_helpers_refuse_bad_input_clearly(call, error, said) -> None:
+    # A label 5 for 3 classes was an IndexError from NumPy, 1.5 was silently read as 1, text a bare ValueError.
+    with pytest.raises(error, match=said):
+        call()
+
+
+def test_steps_per_epoch_takes_a_dataset(sample) -> None:
+    assert explain.steps_per_epoch(sample) == explain.steps_per_epoch(len(sample.x_train)) == 188

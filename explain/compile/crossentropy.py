@@ -24,7 +24,16 @@ from typing import Any
 
 import numpy as np
 
+from explain._core import checks
+from explain._core import formatting as fmt
 from explain._core.constants import EPSILON
+from explain.errors import InputError
+
+
+def _shown(value: Any) -> str:
+    """A wrong argument as a message shows it: its type, and the value when short."""
+    text = repr(value)
+    return f"{type(value).__name__} {text}" if len(text) <= 40 else type(value).__name__
 
 
 def clipped_cost(p: Any, epsilon: float = EPSILON) -> Any:
@@ -43,6 +52,7 @@ def clipped_cost(p: Any, epsilon: float = EPSILON) -> Any:
 
     Raises:
         ValueError: ``epsilon`` is not in (0, 0.5), or ``p`` holds values outside [0, 1].
+        InputError: ``p`` is not numbers (an `InputError` is a ``ValueError`` too).
 
     Examples:
         >>> round(clipped_cost(0.1), 4)  # an untrained model's typical p[label]: ln 10
@@ -54,7 +64,14 @@ def clipped_cost(p: Any, epsilon: float = EPSILON) -> Any:
     """
     if not 0 < epsilon < 0.5:
         raise ValueError(f"Expected epsilon in (0, 0.5). Received: epsilon={epsilon!r}")
-    a = np.asarray(p, dtype=np.float64)
+    try:
+        if p is None:  # NumPy would read it as NaN
+            raise TypeError
+        a = np.asarray(p, dtype=np.float64)
+    except (TypeError, ValueError):  # text, None, ragged lists
+        raise InputError(
+            f"Expected probabilities: numbers in [0, 1], one or an array of them. Received: {_shown(p)}."
+        ) from None
     if np.isnan(a).any() or (a < 0).any() or (a > 1).any():
         bad = a[np.isnan(a) | (a < 0) | (a > 1)].ravel()[0]
         raise ValueError(f"Expected probabilities in [0, 1]. Received: {bad:g}.")
@@ -77,6 +94,10 @@ def cost_from_logits(logits: Any, labels: Any) -> np.ndarray:
     Returns:
         The costs as float64, ``(n,)`` (``(1,)`` for one vector).
 
+    Raises:
+        InputError: logits that are not finite numbers of shape ``(n, classes)``, or labels that are not
+            integers ``0 … classes - 1``, one per row (see `explain._core.checks.labels`).
+
     Examples:
         >>> import numpy as np
         >>> cost_from_logits(np.zeros(10), 3).round(4).tolist()  # equal scores: ln 10
@@ -84,8 +105,14 @@ def cost_from_logits(logits: Any, labels: Any) -> np.ndarray:
         >>> cost_from_logits(np.array([[0.0, 40.0]]), [0]).tolist()  # p[0] = e^-40: no clip at 16.118
         [40.0]
     """
-    z = np.atleast_2d(np.asarray(logits, dtype=np.float64))  # (n, classes)
-    y = np.atleast_1d(np.asarray(labels)).astype(np.int64)  # (n,)
+    try:
+        z = np.atleast_2d(np.asarray(logits, dtype=np.float64))  # (n, classes)
+    except (TypeError, ValueError):  # text, None, ragged lists
+        raise InputError(f"Expected logits: numbers of shape (n, classes). Received: {_shown(logits)}.") from None
+    if z.ndim != 2 or z.shape[1] == 0 or not np.isfinite(z).all():
+        what = f"shape {fmt.shape(z.shape)}" if z.ndim != 2 or z.shape[1] == 0 else "values that are not finite"
+        raise InputError(f"Expected finite logits of shape (n, classes). Received: {what}.")
+    y = checks.labels(labels, len(z), z.shape[1], single=np.ndim(logits) == 1)  # (n,) int64 in [0, classes)
     top = z.max(axis=-1, keepdims=True)
     lse = np.log(np.exp(z - top).sum(axis=-1)) + top[:, 0]  # logsumexp, the stable form
     return lse - z[np.arange(len(y)), y]

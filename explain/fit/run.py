@@ -20,15 +20,35 @@ from explain._core.report import Block, Rendered, Report, Table
 from explain.fit.snapshot import Snapshot
 
 
-def steps_per_epoch(n_samples: int, batch_size: int = BATCH_SIZE) -> int:
+def steps_per_epoch(n_samples: Any, batch_size: int = BATCH_SIZE) -> int:
     """How many weight updates one epoch makes: ``ceil(n_samples / batch_size)``.
+
+    Args:
+        n_samples: how many training images, or a `explain.Dataset` (its training split).
+        batch_size: images per step (Keras's default, 32).
+
+    Raises:
+        TypeError: ``n_samples`` or ``batch_size`` is not a whole number (``n_samples`` may be a Dataset).
+        ValueError: ``n_samples`` < 0 or ``batch_size`` < 1.
 
     Examples:
         >>> steps_per_epoch(60_000)
         1875
         >>> steps_per_epoch(6_000)
         188
+        >>> import explain
+        >>> steps_per_epoch(explain.load_mnist("sample"))
+        188
     """
+    if hasattr(n_samples, "x_train") and hasattr(n_samples, "y_train"):  # a Dataset: its training images
+        n_samples = len(n_samples.x_train)
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
+        raise TypeError(
+            f"Expected n_samples to be a number of training images (an int), or a Dataset. Received: "
+            f"{type(n_samples).__name__}. For arrays, pass len(x_train)."
+        )
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise TypeError(f"Expected batch_size to be an int. Received: {type(batch_size).__name__}.")
     if n_samples < 0 or batch_size < 1:
         raise ValueError(f"Expected n_samples >= 0 and batch_size >= 1. Received: {n_samples}, {batch_size}.")
     return math.ceil(n_samples / batch_size)
