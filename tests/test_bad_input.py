@@ -1561,3 +1561,23 @@ def test_todays_quickstart_model_is_told_which_explanations_take_logits(sample, 
                                          r"explain\.adam_steps take either output") as info:  # fmt: skip
         _call(fn, logits_model, explain.normalize(sample.x_test[:N]), sample.y_test[:N])
     assert "use keras.losses.SparseCategoricalCrossentropy(from_logits=True)" not in str(info.value)
+
+
+def test_write_figures_in_python_names_its_argument_not_the_command_lines_option(tmp_path, monkeypatch) -> None:
+    from explain.errors import OutputError
+
+    _no_work(monkeypatch)
+    (tmp_path / "slides").write_text("a file")
+    said = r"^Expected out to be a folder for the files it writes\. Received: .*slides, which is a file\. Pass a folder"
+    with pytest.raises(OutputError, match=said + r" .*, e\.g\. out='.*slides-out'\.$"):
+        explain.write_figures(tmp_path / "slides", data="sample")
+
+
+@pytest.mark.parametrize("fn", [*FUNCTIONS, "gradients"])
+def test_raw_pixels_are_warned_about_once_per_call(model, sample, fn) -> None:
+    # gradients and logits_shortcut look at the same batch twice: the learner hears about it once.
+    x, y = sample.x_test[:N], sample.y_test[:N]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        explain.gradients(model, x, y) if fn == "gradients" else _call(fn, model, x, y)
+    assert len([w for w in caught if w.category is explain.PixelScaleWarning]) == 1

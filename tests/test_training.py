@@ -212,3 +212,13 @@ def test_one_thread_per_op_trains_tensorflows_default_weights_to_float32_roundin
     assert losses[0] == pytest.approx(losses[1], rel=1e-6, abs=0)
     assert weights[0].shape == weights[1].shape == (407_050,)
     np.testing.assert_allclose(weights[0], weights[1], rtol=0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_a_trained_model_prints_as_a_table_with_singular_words(trained_sample) -> None:
+    text = str(trained_sample)
+    assert text.startswith("The Hello World trained 1 epoch\n") and "1 epochs" not in text
+    assert f"Test loss {trained_sample.test_loss:.4f}, accuracy {trained_sample.test_accuracy:.4f}" in text
+    assert f"    1  {trained_sample.history['loss'][0]:.4f}" in text  # the epoch's row, as fit printed it
+    assert repr(trained_sample).startswith("Trained(1 epoch, seed 0,")
+    assert "<table" in trained_sample._repr_html_()

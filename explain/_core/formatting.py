@@ -23,6 +23,16 @@ def count(n: int) -> str:
     return f"{int(n):,}"
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 epoch``, ``2 epochs``, ``1,000 draws``: the count and the word it takes.
+
+    Examples:
+        >>> plural(1, "epoch"), plural(5, "epoch"), plural(2, "mistake", "mistakes")
+        ('1 epoch', '5 epochs', '2 mistakes')
+    """
+    return f"{count(n)} {word if int(n) == 1 else (words or word + 's')}"
+
+
 def num(x: float, digits: int = 3) -> str:
     """A float with a fixed number of decimals, or scientific notation when tiny."""
     x = float(x)

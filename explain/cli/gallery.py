@@ -215,7 +215,7 @@ def write_figures(
     """
     epochs, seed = checks.positive_int("epochs", epochs), checks.seed(seed)
     checks.index("index", index, None)
-    output = OutputFolder(out)  # before any work: not after training, as a full disk was found
+    output = OutputFolder(out, name="out")  # before any work: not after training, as a full disk was found
     with output:
         ds = _dataset(data)
         jobs, t = _figures(ds, epochs, seed, index)

@@ -59,8 +59,10 @@ def check_out(out: Any, *, need: int = FIGURES_BYTES, name: str = "--out") -> Pa
         explain.errors.OutputError: Expected --out to be a folder for the files this command writes. Received: \
 /dev/null, a character device.
     """
+    cli = name.startswith("--")  # the command line's --out, or a Python argument (write_figures(out=...))
+    writes = "the files this command writes" if cli else "the files it writes"
     p = checks.output_folder(
-        out, name=name, error=OutputError, purpose="the files this command writes", suggest="{name} {path}"
+        out, name=name, error=OutputError, purpose=writes, suggest="{name} {path}" if cli else "{name}='{path}'"
     )
     existing = p
     while checks.path_kind(existing) == "missing" and existing.parent != existing:
@@ -71,13 +73,13 @@ def check_out(out: Any, *, need: int = FIGURES_BYTES, name: str = "--out") -> Pa
         os.unlink(probe)
     except OSError as e:
         raise OutputError(
-            f"Expected {name} to be a folder this command can write to. Received: {p}, where {existing} refuses a "
-            f"new file ({e.strerror or e}). Make it writable, or pass another folder."
+            f"Expected {name} to be a folder {'this command' if cli else 'explain'} can write to. Received: {p}, "
+            f"where {existing} refuses a new file ({e.strerror or e}). Make it writable, or pass another folder."
         ) from None
     free = shutil.disk_usage(existing).free
     if free < need:
         raise OutputError(
-            f"Expected at least {_mb(need)} free for the files this command writes to {p}. Received: {_mb(free)} "
+            f"Expected at least {_mb(need)} free for {writes} to {p}. Received: {_mb(free)} "
             f"free on that disk. Free some space, or pass a folder on another disk."
         )
     return p

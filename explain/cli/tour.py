@@ -129,7 +129,7 @@ def run_tour(
     """
     epochs, seed = checks.positive_int("epochs", epochs), checks.seed(seed)
     index = checks.index("index", index, None)
-    output = OutputFolder(out)  # checked before any work; emptied of what the tour wrote if it fails
+    output = OutputFolder(out, name="out")  # checked before any work; emptied of what the tour wrote if it fails
     with output:
         return _tour(data, epochs, index, seed, output, echo, progress)
 

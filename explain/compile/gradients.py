@@ -24,6 +24,7 @@ nothing), and the NumPy side does the same.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,7 @@ from explain._core import formatting as fmt
 from explain._core.constants import EPSILON
 from explain._core.report import Rendered, Report, Table
 from explain._core.tf import keras
-from explain.errors import ModelError
+from explain.errors import ModelError, PixelScaleWarning
 from explain.forward.capture import capture, random_layers, seeded
 from explain.forward.trace import Step, trace
 
@@ -289,7 +290,9 @@ def gradients(model: Any, x: Any, y: Any, *, seed: int = 0, training: bool = Tru
         )
     model_input = model.inputs[0]
     batch, single = checks.model_batch(x, tuple(model_input.shape[1:]), dtype=model_input.dtype, model_name=model.name)
-    t = trace(model, batch)  # inference: the layers, their kinds and weights (and a traceable model)
+    with warnings.catch_warnings():  # the same batch: its scale was judged (and warned about) just above
+        warnings.simplefilter("ignore", PixelScaleWarning)
+        t = trace(model, batch)  # inference: the layers, their kinds and weights (and a traceable model)
     layers = _chain(t.steps, t.model_name)
     ends_in_logits = layers[-1].activation == "linear"
     if ends_in_logits != _from_logits(model.loss):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +30,7 @@ from explain._core.report import Rendered, Report, Table
 from explain._core.tf import keras
 from explain.compile.batch import evaluate_loss, forward_batch, is_softmax, probability_text, samples
 from explain.compile.crossentropy import clipped_cost, cost_from_logits
-from explain.errors import ModelError
+from explain.errors import ModelError, PixelScaleWarning
 from explain.forward.steps import pick_step, source_output
 from explain.forward.trace import Step, Trace, trace
 
@@ -286,7 +287,8 @@ def logits_shortcut(
     k = keras()
     sparse = k.losses.SparseCategoricalCrossentropy
     rows = np.arange(len(labels))
-    with _scaled_logits(model, dense_name, float(logit_scale)):  # the model is unchanged afterwards
+    with _scaled_logits(model, dense_name, float(logit_scale)), warnings.catch_warnings():  # model unchanged after
+        warnings.simplefilter("ignore", PixelScaleWarning)  # the same batch, warned about by forward_batch
         t = trace(model, batch)  # always a batch, so every array below is (n, …)
         dense_step = t[dense_name]
         kernel, bias = dense_step.weights[0], (dense_step.weights[1] if len(dense_step.weights) > 1 else 0)

@@ -121,7 +121,8 @@ class Evaluation(Rendered):
                 f"Test loss {self.loss:.4f}, accuracy {self.accuracy:.4f}: {fmt.count(len(self.mistakes))} "
                 f"images wrong. Most frequent confusions: {confusions or 'none'}.",
                 per_class,
-                f"The most confident mistakes ({self.confidently_wrong} wrong answers had probability ≥ {CONFIDENT}; "
+                f"The most confident mistakes ({fmt.plural(self.confidently_wrong, 'wrong answer')} had probability "
+                f"≥ {CONFIDENT}; "
                 "a softmax output is a distribution over the classes, not a guarantee of being right):",
                 mistakes,
             ),

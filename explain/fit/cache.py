@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from explain._core import checks
+from explain._core import formatting as fmt
 from explain._core.cache import (
     CACHE_ENV,
     cache_folder,
@@ -58,6 +59,7 @@ from explain._core.cache import (
 from explain._core.cache import cache_dir as cache_dir  # re-exported: the folder trained() uses by default
 from explain._core.files import STALE_SECONDS as STALE_SECONDS  # re-exported: when an ownerless temp file is stale
 from explain._core.files import atomic_write_text, file_sha256, remove_stale_temps, temp_prefix, usual_permissions
+from explain._core.report import Report, Table
 from explain._core.tf import keras
 from explain._core.warn import warn
 from explain.data.dataset import Dataset
@@ -109,9 +111,36 @@ class Trained:
     def __repr__(self) -> str:
         how = "from cache" if self.from_cache else "trained now"
         return (
-            f"Trained({self.settings['epochs']} epochs, seed {self.settings['seed']}, "
+            f"Trained({fmt.plural(self.settings['epochs'], 'epoch')}, seed {self.settings['seed']}, "
             f"test accuracy {self.test_accuracy:.4f}, {how})"
         )
+
+    def report(self) -> Report:
+        s = self.settings
+        how = "loaded from explain's cache" if self.from_cache else "trained now (then cached)"
+        names = [k for k in ("loss", "accuracy", "val_loss", "val_accuracy") if self.history.get(k)]
+        epochs = len(self.history[names[0]]) if names else 0
+        table = Table(
+            ("epoch", *names),
+            tuple((str(e + 1), *(f"{self.history[k][e]:.4f}" for k in names)) for e in range(epochs)),
+            align="r" * (1 + len(names)),
+        )
+        return Report(
+            f"The Hello World trained {fmt.plural(s['epochs'], 'epoch')}",
+            (
+                f"Dense({s.get('hidden_units', '?')}, {s.get('activation', '?')}), "
+                f"Dropout({s.get('dropout_rate', '?')}), batch size {s.get('batch_size', '?')}, seed {s['seed']}, "
+                f"on {self.run.data if self.run is not None and self.run.data else s.get('data', '?')} ({how}). "
+                f"Test loss {self.test_loss:.4f}, accuracy {self.test_accuracy:.4f}. Per epoch, as fit printed it:",
+                table,
+            ),
+        )
+
+    def __str__(self) -> str:
+        return self.report().to_text()
+
+    def _repr_html_(self) -> str:
+        return self.report().to_html()
 
 
 def _check_meta(meta: Any, key: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:

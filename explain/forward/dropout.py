@@ -92,7 +92,7 @@ class DropoutExplanation(Rendered):
     def __repr__(self) -> str:
         return (
             f"DropoutExplanation({self.layer!r}, rate={self.rate}, dropped {self.dropped}/{self.mask.size}, "
-            f"scale {self.scale:g}, measured rate {self.measured_rate:.4f} over {self.draws} draws)"
+            f"scale {self.scale:g}, measured rate {self.measured_rate:.4f} over {fmt.plural(self.draws, 'draw')})"
         )
 
     def report(self) -> Report:
