@@ -961,3 +961,18 @@ def test_a_dataset_unpacks_as_the_tutorials_first_line(sample) -> None:
                           (y_test, sample.y_test)):  # fmt: skip
         assert got is expected
     assert len(list(sample)) == 2
+
+
+def test_scaling_of_floats_shows_their_own_values_and_range() -> None:
+    # Already scaled pixels (the learner's mistake that explain.scaling warns about): the examples and the
+    # range must show what happens to them, not "0 → 0.001" and "becomes [0, 1]".
+    import warnings
+
+    x = np.array([[0.0, 0.25, 0.5, 1.0]], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", explain.PixelScaleWarning)
+        text = explain.scaling(x).to_text(200)
+    assert "so 0–1 becomes 0.000–0.004: 0.250 → 9.8e-04, 0.500 → 0.002, 1 → 0.004." in text, text
+    assert "[0, 1]:" not in text
+    raw = explain.scaling(np.array([[0, 10, 255]], np.uint8)).to_text(200)
+    assert "so the range becomes [0, 1]: 10 → 0.039, 255 → 1.000." in raw, raw

@@ -130,16 +130,24 @@ class Scaling(Rendered):
             (("before (x)", *stats(self.before)), ("after (x / 255)", *stats(self.after))),
             align="llrrrr",
         )
+        def value(v: float) -> str:  # 128, or 0.502 for a float that is not a whole number
+            return str(int(v)) if float(v).is_integer() else fmt.num(v)
+
         nonzero = self.before[self.before > 0]
         examples = "none"
         if nonzero.size:
             vals = np.unique(nonzero)[:: max(1, np.unique(nonzero).size // 4)][:4]
-            examples = ", ".join(f"{int(v)} → {v / 255:.3f}" for v in vals)
+            examples = ", ".join(f"{value(v)} → {fmt.num(v / 255)}" for v in vals)
+        low, high = (float(self.before.min()), float(self.before.max())) if self.before.size else (0.0, 0.0)
+        becomes = (
+            "so the range becomes [0, 1]" if (low, high) == (0.0, 255.0)
+            else f"so {value(low)}–{value(high)} becomes {fmt.num(low / 255)}–{fmt.num(high / 255)}"
+        )  # fmt: skip
         return Report(
             "Scaling pixel values to [0, 1]",
             (
                 table,
-                f"Every value is divided by 255, so the range becomes [0, 1]: {examples}. "
+                f"Every value is divided by 255, {becomes}: {examples}. "
                 f"The mean is {fmt.num(self.mean)}, not 0, and the standard deviation "
                 f"{fmt.num(self.std)}, not 1: this rescales, it does not standardize.",
             ),
