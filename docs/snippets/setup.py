@@ -486,7 +486,8 @@ def repl(source, namespace, *, width=80):
         except Exception as e:
             if not expect_error:
                 raise
-            buf.write(f"{type(e).__module__}.{type(e).__qualname__}: {e}\n")
+            module = "" if type(e).__module__ == "builtins" else f"{type(e).__module__}."  # as the REPL prints it
+            buf.write(f"{module}{type(e).__qualname__}: {e}\n")
         else:
             if expect_error:
                 raise AssertionError(f"expected an exception from: {text[0]}")
