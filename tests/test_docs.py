@@ -12,6 +12,7 @@ Needs the ``docs`` extra; without it these tests skip, unless ``EXPLAIN_DOCS_REQ
 
 from __future__ import annotations
 
+import html as html_text
 import importlib
 import json
 import os
@@ -193,7 +194,9 @@ def test_teaching_figures_page_shows_every_figure_with_its_call(built: Build) ->
         assert name in saved
     assert text.count("figures.") >= len(saved)  # the call under each figure
     # "Try it" draws the Dropout mask by its position in the list: the position the list really has
-    position = int(re.search(r"figs\[(\d+)\]\.draw\(\)\s+# Keras's Dropout mask", text).group(1))
+    # (the code's own text: the highlighter wraps each token in a tag and writes ' as &#39;)
+    code = html_text.unescape(re.sub(r"<[^>]+>", "", html))
+    position = int(re.search(r"figs\[(\d+)\]\.draw\(\)\s+# Keras's Dropout mask", code).group(1))
     assert saved[position] == "dropout_mask.png", (position, saved)
 
 
