@@ -1222,23 +1222,16 @@ def test_a_really_read_only_out_folder_is_refused_before_any_work(tmp_path) -> N
     # A folder mode 0555, which binds the child process even as root (see unprivileged.py).
     import os
     import pathlib
-    import subprocess
     import sys
 
-    from unprivileged import read_only_prefix
+    from unprivileged import run_with_folder_read_only
 
-    prefix = read_only_prefix()
     folder = tmp_path / "slides"
     folder.mkdir()
-    folder.chmod(0o555)
-    try:
-        proc = subprocess.run(
-            [*prefix, sys.executable, "-m", "explain", "figures", "--data", "sample", "--out", str(folder / "new")],
-            capture_output=True, text=True, timeout=120,
-            env={**os.environ, "PYTHONPATH": str(pathlib.Path(explain.__file__).parents[1])},
-        )  # fmt: skip
-    finally:
-        folder.chmod(0o755)
+    proc = run_with_folder_read_only(
+        folder, [sys.executable, "-m", "explain", "figures", "--data", "sample", "--out", str(folder / "new")],
+        env={**os.environ, "PYTHONPATH": str(pathlib.Path(explain.__file__).parents[1])}, timeout=120,
+    )  # fmt: skip
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert f"Received: {folder / 'new'}, where {folder} refuses a new file (Permission denied)" in proc.stderr
     assert list(folder.iterdir()) == []
@@ -1407,15 +1400,6 @@ def test_an_output_folder_is_a_path_or_its_own_error(value) -> None:
 # -- a loss that reads the outputs as the other kind ----------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def small(sample: explain.Dataset) -> explain.Dataset:
-    """256 training and 64 test images: enough to train and score once in a second."""
-    return explain.Dataset(
-        "mnist", sample.x_train[:256], sample.y_train[:256], sample.x_test[:64], sample.y_test[:64],
-        source="small", origin="path",
-    )  # fmt: skip
-
-
 @pytest.mark.parametrize(
     ("output", "from_logits", "said"),
     [("logits", False, r"outputs logits \(raw scores\), and a loss with from_logits=False"),
@@ -1423,7 +1407,7 @@ def small(sample: explain.Dataset) -> explain.Dataset:
     ids=["logits read as probabilities", "probabilities read as logits"],
 )  # fmt: skip
 @pytest.mark.parametrize("doing", ["evaluate", "train"])
-def test_a_loss_that_misreads_the_outputs_is_warned_about(small, output, from_logits, said, doing) -> None:
+def test_a_loss_that_misreads_the_outputs_is_warned_about(tiny, output, from_logits, said, doing) -> None:
     # Keras trains and scores either way, with a wrong loss: explain says so before the numbers are trusted.
     k = keras()
     m = explain.seed_model(output=output, compile=False)
@@ -1431,14 +1415,14 @@ def test_a_loss_that_misreads_the_outputs_is_warned_about(small, output, from_lo
     with pytest.warns(ExplanationWarning, match=f"{said}.*explain\\.{doing} reports.*Fix: compile with"):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*received `from_logits=True`", category=UserWarning)  # Keras's
-            explain.evaluate(m, small) if doing == "evaluate" else explain.train(m, small, epochs=1)
+            explain.evaluate(m, tiny) if doing == "evaluate" else explain.train(m, tiny, epochs=1)
 
 
 @pytest.mark.parametrize("output", ["softmax", "logits"])
-def test_the_tutorial_and_todays_quickstart_are_not_warned_about(small, output) -> None:
+def test_the_tutorial_and_todays_quickstart_are_not_warned_about(tiny, output) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        explain.evaluate(explain.seed_model(output=output), small)
+        explain.evaluate(explain.seed_model(output=output), tiny)
 
 
 # -- figures and web exports into a folder that refuses them; a folder's name given as a file ----------------------
@@ -1449,10 +1433,9 @@ def test_a_figure_saved_into_a_read_only_folder_is_an_output_error_and_leaves_no
     # figures in the child: no TensorFlow.
     import os
     import pathlib
-    import subprocess
     import sys
 
-    from unprivileged import read_only_prefix
+    from unprivileged import run_with_folder_read_only
 
     folder = tmp_path / "ro"
     folder.mkdir()
@@ -1467,15 +1450,10 @@ def test_a_figure_saved_into_a_read_only_folder_is_an_output_error_and_leaves_no
         "    except OutputError as e:\n"
         "        print('OutputError:', e)\n"
     )
-    folder.chmod(0o555)
-    try:
-        proc = subprocess.run(
-            [*read_only_prefix(), sys.executable, "-c", code, str(folder / "mask.png"), str(folder / "sub" / "m.png")],
-            capture_output=True, text=True, timeout=120,
-            env={**os.environ, "PYTHONPATH": str(pathlib.Path(explain.__file__).parents[1])},
-        )  # fmt: skip
-    finally:
-        folder.chmod(0o755)
+    proc = run_with_folder_read_only(
+        folder, [sys.executable, "-c", code, str(folder / "mask.png"), str(folder / "sub" / "m.png")],
+        env={**os.environ, "PYTHONPATH": str(pathlib.Path(explain.__file__).parents[1])}, timeout=120,
+    )  # fmt: skip
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
     said = proc.stdout.splitlines()
     assert said[0] == (

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from announce import announce
-from unprivileged import read_only_prefix
+from unprivileged import run_with_folder_read_only
 
 import explain
 from explain._core.cache import seal
@@ -416,10 +416,8 @@ def _python(code: str, *, env: dict[str, str] | None = None, **kwargs) -> subpro
 @pytest.mark.slow
 def test_a_really_read_only_folder_still_returns_a_model(tmp_path) -> None:
     # A folder mode 0555, which binds the child process even as root (see unprivileged.py).
-    prefix = read_only_prefix()
     folder = tmp_path / "cache"
     folder.mkdir()
-    folder.chmod(0o555)
     code = TINY + (
         "import json, warnings\n"
         "with warnings.catch_warnings(record=True) as caught:\n"
@@ -428,13 +426,9 @@ def test_a_really_read_only_folder_still_returns_a_model(tmp_path) -> None:
         "print(json.dumps({'path': t.path, 'params': t.model.count_params(), 'from_cache': t.from_cache,\n"
         "                  'warnings': [str(w.message) for w in caught if str(w.message).startswith('explain:')]}))\n"
     )
-    try:
-        proc = subprocess.run(
-            [*prefix, sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-        )  # fmt: skip
-    finally:
-        folder.chmod(0o755)
+    proc = run_with_folder_read_only(
+        folder, [sys.executable, "-c", code], env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["path"] is None and result["params"] == 407_050 and not result["from_cache"]

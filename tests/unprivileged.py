@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pytest
 
@@ -20,3 +23,16 @@ def read_only_prefix() -> list[str]:
         pytest.skip("running as root without setpriv: cannot make a folder read-only for this process")
     drop = "-dac_override,-dac_read_search"
     return ["setpriv", f"--inh-caps={drop}", f"--bounding-set={drop}", "--"]
+
+
+def run_with_folder_read_only(
+    folder: Path, args: Sequence[str], *, env: Mapping[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Run ``args`` in a child process while ``folder`` is mode 0555 (binding, even as root); the mode is put back
+    to 0755 afterwards, whatever happened, so that pytest can remove the folder."""
+    prefix = read_only_prefix()
+    folder.chmod(0o555)
+    try:
+        return subprocess.run([*prefix, *args], capture_output=True, text=True, timeout=timeout, env=dict(env))
+    finally:
+        folder.chmod(0o755)
