@@ -69,3 +69,17 @@ def test_the_logits_shortcut_prints_whole_headers_at_80_columns(model, sample) -
     assert max(map(len, text.splitlines())) <= 80
     for table in (b for b in s.report().blocks if isinstance(b, Table)):
         assert not _broken_words(text, table), text
+
+
+def test_a_diagnosis_links_to_its_section_by_name_and_prints_the_address_as_text() -> None:
+    # A reader of the site or a notebook follows a link that says where it goes; a terminal shows the address.
+    finding = explain.diagnose({"loss": [2.3, 2.3, 2.3], "accuracy": [0.1, 0.1, 0.1]}).findings[0]
+    assert finding.docs == "when-training-goes-wrong.md#not-learning"
+    report = finding.report()
+    assert report.to_text().splitlines()[-1] == "More: when-training-goes-wrong.md#not-learning"
+    assert report.to_markdown().splitlines()[-1] == (
+        "More: [When training goes wrong: not learning](when-training-goes-wrong.html#not-learning)"
+    )
+    assert '<a href="when-training-goes-wrong.html#not-learning">When training goes wrong: not learning</a>' in (
+        report.to_html()
+    )

@@ -124,11 +124,13 @@ class Items:
 
 @dataclass(frozen=True)
 class Link:
-    """A paragraph ending in a link: ``text`` then ``label``, which points at ``target`` where links exist."""
+    """A paragraph ending in a link: ``text`` then ``label``, which points at ``target`` where links exist (HTML,
+    Markdown); plain text, where nothing can be followed, ends in ``address`` instead (``label`` when empty)."""
 
     text: str
     label: str
     target: str
+    address: str = ""
 
 
 Block = Union[str, Table, Verbatim, Items, Link, "Report"]
@@ -235,7 +237,7 @@ def _renderable(block: Any, width: int) -> Any:
     if isinstance(block, Verbatim):
         return Text(block.text, no_wrap=False, overflow="fold")
     if isinstance(block, Link):
-        return Text(f"{block.text}{block.label}")
+        return Text(f"{block.text}{block.address or block.label}")
     if isinstance(block, Items):
         grid = RichTable.grid(padding=(0, 1, 0, 0))
         grid.add_column(no_wrap=True, justify="right" if block.ordered else "left")

@@ -83,7 +83,7 @@ class Finding(Rendered):
         page, _, anchor = self.docs.partition("#")
         # The docs site has one folder of .html pages (use_directory_urls: false), so this link works on any page.
         target = page.removesuffix(".md") + ".html" + (f"#{anchor}" if anchor else "")
-        blocks.append(Link("More: ", self.docs, target))
+        blocks.append(Link("More: ", _docs_label(self.docs), target, address=self.docs))
         return Report(f"[{self.severity}] {self.symptom}", tuple(blocks))
 
     def to_markdown(self) -> str:
@@ -92,10 +92,25 @@ class Finding(Rendered):
         Examples:
             >>> import explain
             >>> f = explain.diagnose({"loss": [2.3, 2.3, 2.3], "accuracy": [0.1, 0.1, 0.1]}).findings[0]
-            >>> f.to_markdown().splitlines()[-1].startswith("More: [when-training-goes-wrong.md#")
-            True
+            >>> f.to_markdown().splitlines()[-1]
+            'More: [When training goes wrong: not learning](when-training-goes-wrong.html#not-learning)'
         """
         return self.report().to_markdown()
+
+
+def _docs_label(docs: str) -> str:
+    """A reader's words for a docs address: its page's title, then its section's.
+
+    Examples:
+        >>> _docs_label("when-training-goes-wrong.md#dead-relu")
+        'When training goes wrong: dead ReLU'
+        >>> _docs_label("when-training-goes-wrong.md")
+        'When training goes wrong'
+    """
+    page, _, anchor = docs.partition("#")
+    title = page.removesuffix(".md").replace("-", " ").capitalize()
+    section = anchor.replace("-", " ").replace("relu", "ReLU")
+    return f"{title}: {section}" if section else title
 
 
 def _jsonable(value: Any) -> Any:
