@@ -1175,7 +1175,7 @@ def test_a_tour_that_fails_half_way_removes_what_it_wrote(tmp_path, monkeypatch,
     assert main(["tour", "--data", "sample", "--epochs", "1", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "explain: error: could not finish: [Errno 28] No space left on device" in err
-    assert "The files this command wrote were removed." in err and "Traceback" not in err
+    assert "Nothing in --out was changed." in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []  # not the two figures, not the folders it created
 
 
@@ -1191,6 +1191,31 @@ def test_figures_that_fail_half_way_remove_what_they_wrote_and_keep_what_was_the
         explain.write_figures(out, data="sample", epochs=1, echo=lambda s: None)
     assert info.value.errno == errno.ENOSPC
     assert [p.name for p in out.iterdir()] == ["notes.txt"]  # four figures written, then removed
+
+
+def test_an_interrupted_run_leaves_an_earlier_runs_figures_as_they_were(tmp_path, monkeypatch, trained_sample) -> None:
+    # A teacher makes the slides' figures, then starts again into the same folder and presses Ctrl+C half-way:
+    # the first set stays whole (it lost the figures the second run had redrawn, and kept a mix, before).
+    import explain.cli.output as output
+
+    out = tmp_path / "slides"
+    first = explain.write_figures(out, data="sample", epochs=1, echo=lambda s: None)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert sorted(before) == sorted(p.name for p in first)
+
+    real, calls = output.figures.save, []
+
+    def save(fig, path, **kwargs):
+        calls.append(path)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real(fig, path, **kwargs)
+
+    monkeypatch.setattr(output.figures, "save", save)
+    with pytest.raises(KeyboardInterrupt):
+        explain.write_figures(out, data="sample", epochs=1, seed=1, echo=lambda s: None)
+    assert len(calls) == 5
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # every file, byte for byte; no temporary one
 
 
 def test_an_atomic_write_never_replaces_a_device_or_a_folder(tmp_path) -> None:

@@ -219,12 +219,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"explain: error: {e}", file=sys.stderr)
         return 2
     except OSError as e:  # a disk that fills up, a folder that turns read-only, mid-way
-        cleaned = " The files this command wrote were removed." if args.command in ("tour", "figures") else ""
+        cleaned = " Nothing in --out was changed." if args.command in ("tour", "figures") else ""
         print(f"explain: error: could not finish: {e}.{cleaned}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         done = (
-            "the files this command wrote were removed"
+            "nothing in --out was changed"
             if args.command in ("tour", "figures")
             else "files already written are complete, nothing half-written"
         )

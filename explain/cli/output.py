@@ -4,10 +4,12 @@
 ``explain figures`` use it, and any new one can. Before the command loads data
 or trains, it checks that ``--out`` can be a folder (not a file, a device or a
 FIFO; a sane path), that the folder (or the nearest one above it that exists)
-takes a new file, and that its disk has the free space the command needs. If
-the command then fails half-way (a full disk, an error, Ctrl-C), the files it
-wrote are removed, and the folders it created if they are left empty: a failed
-command leaves nothing behind that looks like a result.
+takes a new file, and that its disk has the free space the command needs.
+Each file is written under a hidden temporary name and put in place only when
+the whole command has succeeded. If it fails half-way (a full disk, an error,
+Ctrl-C), the temporary files are removed, and the folders it created if they
+are left empty: a failed command leaves nothing behind that looks like a
+result, and the files of an earlier run into the same folder stay as they were.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from explain import figures
 from explain._core import checks
-from explain._core.files import atomic_write_text
+from explain._core.files import atomic_write_text, remove_stale_temps, temp_prefix
 from explain.errors import OutputError
 
 #: Free space a command that writes figures asks for: a tour writes ten PNGs and two summaries (about 1 MB), the
@@ -86,29 +88,41 @@ def check_out(out: Any, *, need: int = FIGURES_BYTES, name: str = "--out") -> Pa
 
 
 class OutputFolder:
-    """Where a command writes: checked when made (`check_out`), emptied of its writes if the command fails.
+    """Where a command writes: checked when made (`check_out`), changed only if the command succeeds.
 
     Use it as a context manager around the command's work; write through
-    `save_figure` and `write_text` (or `add` a path written otherwise). On an
-    exception, every file written is removed, and every folder created that
-    is left empty; the exception goes on.
+    `save_figure` and `write_text`. Each file goes to a hidden temporary name
+    beside its own; when the block ends without an exception they are all
+    renamed into place (each rename atomic). On an exception the temporary
+    files are removed, and every folder created that is left empty; a file of
+    the same name from an earlier run is untouched; the exception goes on.
 
     Examples:
         >>> import tempfile, pathlib
         >>> base = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (base / "summary.md").write_text("an earlier, complete result")
         >>> try:
         ...     with OutputFolder(base / "run") as out:
         ...         _ = out.write_text("summary.md", "half a result")
         ...         raise RuntimeError("the disk filled up")
         ... except RuntimeError:
         ...     pass
-        >>> list(base.iterdir())  # nothing left: not the file, not the folder
-        []
+        >>> sorted(p.name for p in base.iterdir())  # no run folder, no temporary file
+        ['summary.md']
+        >>> try:
+        ...     with OutputFolder(base) as out:
+        ...         _ = out.write_text("summary.md", "half a result")
+        ...         raise KeyboardInterrupt
+        ... except KeyboardInterrupt:
+        ...     pass
+        >>> (base / "summary.md").read_text()  # the earlier result, as it was
+        'an earlier, complete result'
     """
 
     def __init__(self, out: Any, *, need: int = FIGURES_BYTES, name: str = "--out") -> None:
         self.path = check_out(out, need=need, name=name)
-        self.written: list[Path] = []
+        self.written: list[Path] = []  # where each file will be once the command succeeds
+        self._staged: list[tuple[Path, Path]] = []  # (temporary file, its final path)
         self._created: list[Path] = []  # folders this command creates, deepest last
 
     def _folder(self) -> None:
@@ -121,20 +135,27 @@ class OutputFolder:
             folder.mkdir(exist_ok=True)
             self._created.append(folder)
 
-    def add(self, path: Path) -> Path:
-        """Count ``path`` as written by the command (removed if it fails); returns it."""
-        self.written.append(Path(path))
-        return Path(path)
+    def _stage(self, name: str) -> tuple[Path, Path]:
+        """A temporary path for ``name`` (same folder, same suffix, so the format is the same), and its final one."""
+        self._folder()
+        remove_stale_temps(self.path, name)  # what a killed run left of the same file
+        final = self.path / name
+        staged = self.path / f"{temp_prefix(name)}new{final.suffix}"
+        self._staged.append((staged, final))
+        self.written.append(final)
+        return staged, final
 
     def save_figure(self, fig: Any, name: str) -> Path:
-        """Save ``fig`` as ``name`` in the folder (see `explain.figures.save`)."""
-        self._folder()
-        return self.add(figures.save(fig, self.path / name))
+        """Save ``fig`` as ``name`` in the folder (see `explain.figures.save`); returns where it will be."""
+        staged, final = self._stage(name)
+        figures.save(fig, staged)
+        return final
 
     def write_text(self, name: str, text: str) -> Path:
-        """Write ``text`` to ``name`` in the folder, atomically."""
-        self._folder()
-        return self.add(atomic_write_text(self.path / name, text))
+        """Write ``text`` as ``name`` in the folder; returns where it will be."""
+        staged, final = self._stage(name)
+        atomic_write_text(staged, text)
+        return final
 
     def __enter__(self) -> OutputFolder:
         return self
@@ -143,10 +164,20 @@ class OutputFolder:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if exc_type is None:
+            for i, (staged, final) in enumerate(self._staged):  # the commit: every file in place
+                try:
+                    os.replace(staged, final)
+                except BaseException:
+                    self._staged = self._staged[i:]
+                    self._remove()
+                    raise
             return
-        for path in self.written:
+        self._remove()
+
+    def _remove(self) -> None:
+        for staged, _ in self._staged:
             with contextlib.suppress(OSError):
-                path.unlink()
+                staged.unlink()
         for folder in reversed(self._created):
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only if empty: never what was there before

@@ -118,7 +118,7 @@ def run_tour(
 
     Raises:
         OutputError: ``out`` cannot take the files (a file, a read-only folder, a full disk): checked before
-            any work (see `explain.cli.output.check_out`). If the tour fails later, the files it wrote are removed.
+            any work (see `explain.cli.output.check_out`). If the tour fails later, ``out`` is left as it was.
         ValueError: bad ``epochs``, ``index`` or ``seed``.
 
     Examples:
@@ -129,7 +129,7 @@ def run_tour(
     """
     epochs, seed = checks.positive_int("epochs", epochs), checks.seed(seed)
     index = checks.index("index", index, None)
-    output = OutputFolder(out, name="out")  # checked before any work; emptied of what the tour wrote if it fails
+    output = OutputFolder(out, name="out")  # checked before any work; changed only if the tour succeeds
     with output:
         return _tour(data, epochs, index, seed, output, echo, progress)
 
