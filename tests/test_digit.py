@@ -358,6 +358,7 @@ def test_trace_image_prints_the_steps_and_the_trace_and_writes_the_figure(
     assert "The ten probabilities, most likely first" in out
     predicted = explain.trace(trained_sample.model, explain.prepare_digit(picture).image).predicted
     assert f"Predicted class {predicted} with probability" in out
+    assert "the Hello World trained 1 epoch on" in " ".join(out.split())  # not '1 epochs'
     assert (tmp_path / "seven-steps.png").stat().st_size > 1000
     # A wrong picture fails before TensorFlow is imported: at once, in a fresh process.
     code = "import sys; from explain.cli.main import main; print(main(sys.argv[1:]), 'tensorflow' in sys.modules)"
@@ -367,6 +368,34 @@ def test_trace_image_prints_the_steps_and_the_trace_and_writes_the_figure(
     )  # fmt: skip
     assert bad.stdout.split() == ["2", "False"], bad.stderr
     assert "which does not exist" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_trace_image_never_writes_over_the_picture_and_checks_out_before_any_work(
+    tmp_path: Path, sample, monkeypatch, capsys
+) -> None:
+    from explain.cli import trace_image
+    from explain.cli.main import main
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the command started working before --out was checked")
+
+    monkeypatch.setattr(trace_image, "prepare_digit", no_work)
+    picture = tmp_path / "mine.png"
+    Image.fromarray(on_paper(sample.x_test[0])).save(picture)
+    drawn = picture.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    for out in ("mine.png", str(picture), f"./{picture.name}"):  # the picture itself, however it is named
+        assert main(["trace-image", "mine.png", "--out", out, "--data", "sample"]) == 2
+        said = capsys.readouterr()
+        assert said.out == "" and said.err.startswith(
+            "explain: error: Expected --out to name a new file for the figure of the steps, not the picture it is "
+            f"made from. Received: {Path(out)}, which is the picture. Pass another name, e.g. --out mine-steps.png."
+        ), said.err
+    assert picture.read_bytes() == drawn
+    (tmp_path / "file").write_text("not a folder")
+    assert main(["trace-image", "mine.png", "--out", "file/steps.png", "--data", "sample"]) == 2
+    said = capsys.readouterr()
+    assert said.out == "" and "Expected --out" in said.err and "Traceback" not in said.err
 
 
 def test_trace_image_out_may_name_a_folder(tmp_path: Path) -> None:

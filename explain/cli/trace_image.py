@@ -15,9 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from explain import figures
+from explain._core.formatting import plural
 from explain._core.report import Report, Table, wrap
+from explain.cli.output import check_out
 from explain.data.digit import prepare_digit
 from explain.data.sources import load_mnist
+from explain.errors import OutputError
 from explain.forward.trace import trace
 
 
@@ -46,12 +49,24 @@ def steps_path(picture: str, out: str | None) -> Path:
     return Path(out)
 
 
+def _check_target(picture: str, target: Path) -> None:
+    """Refuse, before any work, a target that is the picture itself or lies in a folder that takes no file."""
+    if target.exists() and Path(picture).exists() and os.path.samefile(target, picture):
+        raise OutputError(
+            f"Expected --out to name a new file for the figure of the steps, not the picture it is made from. "
+            f"Received: {target}, which is the picture. Pass another name, e.g. --out {default_out(picture)}."
+        )
+    check_out(target.parent, need=1 << 20)  # (its own messages name --out and the fix)
+
+
 def run_trace_image(args: argparse.Namespace) -> int:
     """Run ``explain trace-image``; returns the exit status."""
+    target = steps_path(args.picture, args.out)
+    _check_target(args.picture, target)
     prepared = prepare_digit(args.picture)
     print(prepared)
     out = figures.save(figures.digit_steps(prepared, title=f"{Path(args.picture).name}, prepared as MNIST's were"),
-                       steps_path(args.picture, args.out))  # fmt: skip
+                       target)  # fmt: skip
     print(f"\nThe steps, as a figure: {out}\n")
     data = load_mnist(args.data)
     # Only now TensorFlow (explain.fit imports it): a picture that cannot be read has failed already, at once.
@@ -59,7 +74,7 @@ def run_trace_image(args: argparse.Namespace) -> int:
 
     t = trained(data, epochs=args.epochs, seed=args.seed)
     how = "from explain's cache" if t.from_cache else "trained now, then cached"
-    print(wrap(f"Model: the Hello World trained {args.epochs} epochs on {data.source}, seed {args.seed}, "
+    print(wrap(f"Model: the Hello World trained {plural(args.epochs, 'epoch')} on {data.source}, seed {args.seed}, "
                f"test accuracy {t.test_accuracy:.4f} ({how}).") + "\n")  # fmt: skip
     result = trace(t.model, prepared.image)
     print(result)
