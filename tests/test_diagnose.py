@@ -432,3 +432,24 @@ def test_diagnosing_a_log_imports_no_tensorflow() -> None:
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code, str(LOGS / "keras3_verbose2_validation.log")], check=True)
+
+
+def test_a_run_whose_training_loss_rises_is_not_called_healthy() -> None:
+    # Each epoch worse than the last on its own training images: it printed 'healthy' and 'the loss fell from
+    # 0.200 to 0.300; the accuracy rose from 0.9500 to 0.9300'.
+    d = explain.diagnose({"loss": [0.20, 0.25, 0.30], "accuracy": [0.95, 0.94, 0.93]})
+    assert not d.healthy and d.keys == ["loss-rises"]
+    finding = d.findings[0]
+    assert finding.severity == "warning" and finding.docs == "when-training-goes-wrong.md#loss-rises"
+    assert "from 0.200 to 0.300, 50 % higher" in finding.facts[0]
+    # A healthy run is still healthy, and the words follow the numbers.
+    ok = explain.diagnose({"loss": [0.30, 0.20, 0.10], "accuracy": [0.91, 0.94, 0.96]})
+    assert ok.healthy and "the loss fell from 0.300 to 0.100; the accuracy rose from 0.9100 to 0.9600" in (
+        ok.findings[0].symptom
+    )
+
+
+def test_the_verdict_says_which_way_the_numbers_went() -> None:
+    from explain.diagnosis.rules import _went
+
+    assert [_went([1.0, 0.5]), _went([0.5, 1.0]), _went([0.5, 0.5])] == ["fell", "rose", "stayed"]

@@ -524,6 +524,39 @@ def rule_start_loss_high(ctx: Context) -> list[Finding]:
     )]  # fmt: skip
 
 
+def rule_loss_rises(ctx: Context) -> list[Finding]:
+    """The training loss ends above where it started: training made the model worse on its own data.
+
+    Examples:
+        >>> [f.key for f in rule_loss_rises(Context({"loss": [0.20, 0.25, 0.30], "accuracy": [0.95, 0.94, 0.93]}))]
+        ['loss-rises']
+        >>> rule_loss_rises(Context({"loss": [0.30, 0.20, 0.25]}))  # ends below its start: not this rule's
+        []
+    """
+    loss = _finite(ctx.loss)
+    if len(loss) < 2 or loss[-1] <= loss[0]:
+        return []
+    facts = [f"Loss per epoch: {_epochs(ctx.loss)}: from {_n(loss[0])} to {_n(loss[-1])}, "
+             f"{100 * (loss[-1] / loss[0] - 1):.0f} % higher."]  # fmt: skip
+    evidence: dict[str, Any] = {"loss": [_r(v, 4) for v in ctx.loss], "learning_rate": ctx.learning_rate}
+    if ctx.accuracy:
+        facts.append(f"Accuracy per epoch: {_epochs(ctx.accuracy)}.")
+        evidence["accuracy"] = [_r(v, 4) for v in ctx.accuracy]
+    if ctx.learning_rate is not None:
+        facts.append(f"The learning rate is {ctx.learning_rate:g} (Adam's default: 0.001).")
+    causes = [(_lr_weight(ctx, 0.6), "a learning rate too high: the steps overshoot the minimum they aim at"),
+              (0.3, "data that changes from epoch to epoch (a generator reading other images, labels shuffled "
+                    "apart from their images)"),
+              (0.1, "a loss with a term that grows (a regulariser on weights that grow)")]  # fmt: skip
+    return [Finding(
+        "loss-rises", "warning", "The training loss rises: the model gets worse on the images it trains on.",
+        evidence, tuple(facts), _ranked(causes),
+        "Lower the learning rate (Adam's default is 0.001) and check that every epoch sees the same images with "
+        "their labels; keras.callbacks.EarlyStopping(monitor='loss', restore_best_weights=True) keeps the best epoch.",
+        f"{DOCS}#loss-rises", 0.7,
+    )]  # fmt: skip
+
+
 def rule_not_learning(ctx: Context) -> list[Finding]:
     """Accuracy near chance, or flat and low across epochs, or the loss stuck at ln 10."""
     acc, loss = _finite(ctx.accuracy), _finite(ctx.loss)
@@ -679,6 +712,11 @@ def rule_fit_vs_evaluate(ctx: Context, found: set[str]) -> list[Finding]:
     )]  # fmt: skip
 
 
+def _went(values: list[float]) -> str:
+    """``fell``, ``rose`` or ``stayed``: how a series moved from its first value to its last."""
+    return "fell" if values[-1] < values[0] else "rose" if values[-1] > values[0] else "stayed"
+
+
 def rule_verdict(ctx: Context, findings: list[Finding]) -> list[Finding]:
     """A healthy run says so with its numbers; a failed run with no known pattern quotes its error."""
     if any(f.severity in ("problem", "warning") for f in findings):
@@ -695,11 +733,11 @@ def rule_verdict(ctx: Context, findings: list[Finding]) -> list[Finding]:
                                 "accuracy": [_r(v, 4) for v in acc]}  # fmt: skip
     parts = []
     if len(loss) > 1:
-        parts.append(f"over {len(loss)} epochs the loss fell from {_n(loss[0])} to {_n(loss[-1])}")
+        parts.append(f"over {len(loss)} epochs the loss {_went(loss)} from {_n(loss[0])} to {_n(loss[-1])}")
     elif loss:
         parts.append(f"one epoch, loss {_n(loss[0])}")
     if len(acc) > 1:
-        parts.append(f"the accuracy rose from {_n(acc[0], 4)} to {_n(acc[-1], 4)}")
+        parts.append(f"the accuracy {_went(acc)} from {_n(acc[0], 4)} to {_n(acc[-1], 4)}")
     elif acc:
         parts.append(f"accuracy {_n(acc[0], 4)}")
     if ctx.evaluation:
@@ -742,6 +780,8 @@ def run_all(ctx: Context) -> list[Finding]:
         add(rule_start_loss_high(ctx))
     if not keys() & {"saturated-softmax", "logits-as-probabilities"}:
         add(rule_not_learning(ctx))
+    if not keys() & {"loss-explodes", "saturated-softmax", "not-learning", "negative-loss"}:
+        add(rule_loss_rises(ctx))
     add(rule_dead_relu(ctx))
     add(rule_overfitting(ctx))
     add(rule_fit_vs_evaluate(ctx, keys()))
