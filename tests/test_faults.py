@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -170,3 +171,24 @@ def test_side_by_side_puts_the_log_left_and_the_diagnosis_right() -> None:
 def test_gallery_lists_every_fault() -> None:
     text = faults.gallery().to_text()
     assert all(name in text for name in faults.names())
+
+
+@pytest.mark.slow
+def test_a_failed_runs_log_gives_the_error_not_the_frames_of_the_machine() -> None:
+    # TensorFlow's graph error lists ~25 frames (explain's files, Keras's, with this machine's paths) before the
+    # line that names the problem; the fault's log showed them all and the side by side cut off that line.
+    r = faults.run("labels-out-of-range")
+    assert 'File "' not in r.log and "site-packages" not in r.log and "explain/" not in r.log
+    assert re.search(r"\n  \(\d+ frames\)\nReceived a label value of 10 which is outside the valid range", r.log)
+    left = [line.split("│")[0] for line in r.side_by_side(80).splitlines()]  # the log's column
+    assert not any("…" in line for line in left) and any("Label values" in line for line in left)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [80, 40])
+def test_side_by_side_shows_every_number_of_the_log(width: int) -> None:
+    r = faults.run("raw-inputs-clipped-loss")
+    text = r.side_by_side(width)
+    left = " ".join(line.split("│")[0].strip() for line in text.splitlines())  # the log's column, lines joined
+    values = re.findall(r"(?:accuracy|loss): [\d.]+", r.tidy_log)
+    assert len(values) >= 6 and all(value in left for value in values), (values, left)

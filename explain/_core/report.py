@@ -412,11 +412,23 @@ def wrap(text: str, width: int | None = None) -> str:
     return _render_text([text], max(1, width) if width is not None else text_width())
 
 
+def _go_on_under(lines: list[str], width: int) -> list[str]:
+    """Each line in pieces of at most ``width`` characters, broken between words where it can, every piece after
+    the first indented by two spaces."""
+    import textwrap
+
+    out = []
+    for line in lines:
+        out += textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False) if line.strip() else [""]
+    return out
+
+
 def side_by_side(left: str, right: str | Rendered | Report, *, width: int | None = None) -> str:
     """Two columns separated by ``│``: ``left`` as it is, ``right`` laid out to the rest of the width.
 
-    The left column is as wide as its longest line, at most half the width (longer lines end in ``…``).
-    When fewer than 30 columns are left for the right side, the two are stacked, left above right.
+    The left column is as wide as its longest line, at most half the width; a longer line goes on under itself,
+    indented (a log's numbers are at the end of its lines: cutting them off would hide what the log is shown
+    for). When fewer than 30 columns are left for the right side, the two are stacked, left above right.
 
     Examples:
         >>> print(side_by_side("a\\nbb", "one two three four", width=40))
@@ -426,6 +438,9 @@ def side_by_side(left: str, right: str | Rendered | Report, *, width: int | None
         a
         <BLANKLINE>
         b
+        >>> print(side_by_side("loss: 11.2814 - accuracy: 0.2963", "the diagnosis", width=62))
+        loss: 11.2814 - accuracy:     │ the diagnosis
+          0.2963                      │
     """
     width = text_width(width) if width is not None else text_width()
 
@@ -434,14 +449,12 @@ def side_by_side(left: str, right: str | Rendered | Report, *, width: int | None
             return wrap(right, w)
         return right.to_text(w)
 
-    lines_l = left.rstrip().splitlines() or [""]
+    lines_l = left.rstrip().expandtabs(4).splitlines() or [""]
     lw = min(max(len(s) for s in lines_l), (width - 3) // 2)
     rw = width - lw - 3
     if rw < 30:
-        return "\n".join(s if len(s) <= width else s[: width - 1] + "…" for s in left.rstrip().splitlines()) + (
-            "\n\n" + laid_out(width)
-        )
-    lines_l = [s if len(s) <= lw else s[: lw - 1] + "…" for s in lines_l]
+        return "\n".join(_go_on_under(lines_l, width)) + "\n\n" + laid_out(width)
+    lines_l = _go_on_under(lines_l, lw)
     lines_r = laid_out(rw).splitlines() or [""]
     n = max(len(lines_l), len(lines_r))
     lines_l += [""] * (n - len(lines_l))

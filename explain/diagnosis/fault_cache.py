@@ -35,7 +35,8 @@ from explain.diagnosis.fault_run import FaultRun, fault_data, fault_model
 from explain.errors import CacheWarning
 from explain.fit.runfile import run_from_dict, run_to_dict
 
-FORMAT = 2  # bump when what an entry holds changes (2: the metadata is checksummed and every field checked)
+FORMAT = 3  # bump when what an entry holds changes (2: the metadata is checksummed and every field checked;
+#            3: a failed run's log holds the error without its stack of frames)
 
 
 def fault_key(fault: Fault, epochs: int, seed: int) -> str:

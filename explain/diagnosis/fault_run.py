@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from explain._core.constants import BATCH_SIZE
+from explain._core.formatting import plural
 from explain._core.report import Block, Rendered, Report, Verbatim, side_by_side, text_width, wrap
 from explain._core.tf import keras
 from explain.data.scaling import normalize
@@ -155,6 +156,35 @@ def short_error(e: BaseException) -> str:
     return f"{type(e).__name__}: {(telling or lines or [''])[0]}"[:300]
 
 
+def error_text(e: BaseException) -> str:
+    """What Python prints of an exception, without the stack of frames TensorFlow puts in its message.
+
+    TensorFlow's graph errors list every frame where the failing op was defined ("File ..., line ..."): the
+    learner's files, explain's, Keras's, with the paths of the machine; the cause is the line after them.
+
+    Examples:
+        >>> frames = '  File "/a/b.py", line 3, in f\\n\\n  File "/a/c.py", line 9, in g\\n\\n'
+        >>> print(error_text(ValueError(f"Graph execution error:\\n\\n{frames}Received a label value of 10")), end="")
+        ValueError: Graph execution error:
+          (2 frames)
+        Received a label value of 10
+    """
+    lines: list[str] = []
+    frames = 0
+    for line in [*"".join(traceback.format_exception_only(type(e), e)).splitlines(), ""]:
+        if re.match(r'\s*File ".*", line \d+', line):
+            frames += 1
+        elif line.strip() or not lines:
+            if frames:  # the frames just passed, counted in one line
+                lines.append(f"  ({plural(frames, 'frame')})")
+                frames = 0
+            if line.strip():
+                lines.append(line)
+    if frames:
+        lines.append(f"  ({plural(frames, 'frame')})")
+    return "\n".join(lines) + "\n"
+
+
 def fault_data(fault: Fault) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The sample's training and test images and labels, changed as the fault changes them.
 
@@ -207,7 +237,7 @@ def train_fault(fault: Fault, epochs: int, seed: int) -> FaultRun:
             fit_history = {key: [float(v) for v in values] for key, values in fit.history.items()}
         except Exception as e:  # the failure is the point: keep what Python would print
             error = short_error(e)
-            out.write("\n" + "".join(traceback.format_exception_only(type(e), e)))
+            out.write("\n" + error_text(e))
         evaluation = None
         if error is None:
             scores = model.evaluate(x_test, y_test, batch_size=BATCH_SIZE, verbose=1, return_dict=True)
