@@ -102,3 +102,28 @@ def test_text_output_fits_80_columns() -> None:
         lines = proc.stdout.decode().splitlines()
         assert len(lines) > 5 and not [line for line in lines if len(line) > 80], what
     assert " │ " in runs["faults NAME"].stdout.decode()  # two columns at 80, not stacked
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    # `explain diagnose train.log | head -1`: it said 'explain: error: could not finish: [Errno 32] Broken pipe.'
+    epochs = 3000  # a table of over 64 KB, more than the pipe holds
+    log = tmp_path / "long.log"
+    log.write_text("".join(f"Epoch {i}/{epochs}\n1875/1875 ━━━━━━━━━━━━━━━━━━━━ 3s 1ms/step - accuracy: 0.9000 - "
+                           f"loss: {1 / i:.4f}\n" for i in range(1, epochs + 1)))  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "explain", "diagnose", str(log)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "COLUMNS": "80"},
+    )  # fmt: skip
+    assert proc.stdout.readline().startswith(b"Diagnosis (log)")
+    proc.stdout.close()  # as head does after its line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1 and err == "", err
+
+
+def test_an_unknown_option_is_told_with_its_commands_usage() -> None:
+    proc = _explain("diagnose", "x.log", "--frobnicate")
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and err.startswith("usage: explain diagnose ")  # not 'usage: explain [-h] ...'
+    assert err.rstrip().endswith("explain diagnose: error: unrecognized arguments: --frobnicate")
+    top = _explain("--frobnicate")
+    assert top.returncode == 2 and "explain: error: unrecognized arguments: --frobnicate" in top.stderr.decode()

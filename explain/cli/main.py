@@ -117,6 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     faults.add_argument("--width", type=_positive_int, default=None,
                         help="columns for the side-by-side view (default: the terminal's)")  # fmt: skip
     faults.add_argument("--verbose", action="store_true", help="show TensorFlow's start-up log")
+    for command in (tour, figs, image, diag, faults):  # so that a wrong option is told with its command's usage
+        command.set_defaults(command_parser=command)
     return parser
 
 
@@ -172,7 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         explain 0.1.0
     """
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # argparse would say so with the usage of `explain`, not of the command that was given
+        (getattr(args, "command_parser", None) or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command is None:
         parser.print_help()
         return 0
@@ -218,6 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DataError, InputError, ModelError, LayerNotFoundError, ValueError) as e:
         print(f"explain: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `explain diagnose big.log | head`: the reader has all it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that Python's own flush at exit does not complain again
+        return 1
     except OSError as e:  # a disk that fills up, a folder that turns read-only, mid-way
         cleaned = " Nothing in --out was changed." if args.command in ("tour", "figures") else ""
         print(f"explain: error: could not finish: {e}.{cleaned}", file=sys.stderr)
