@@ -453,3 +453,23 @@ def test_the_verdict_says_which_way_the_numbers_went() -> None:
     from explain.diagnosis.rules import _went
 
     assert [_went([1.0, 0.5]), _went([0.5, 1.0]), _went([0.5, 0.5])] == ["fell", "rose", "stayed"]
+
+
+def test_nan_from_the_first_epoch_is_not_blamed_on_the_weights_alone() -> None:
+    # 'The loss is nan from epoch 1 on: a weight overflowed' was stated as a fact; NaN inputs are as likely then.
+    first = explain.diagnose({"loss": [math.nan] * 3, "accuracy": [0.1] * 3}).findings[0]
+    assert first.key == "loss-explodes" and not any("a weight overflowed" in f for f in first.facts)
+    assert any("NaN or infinite inputs" in f for f in first.facts)
+    assert any("NaN or infinite values in the inputs" in c for c in first.causes)
+    later = explain.diagnose({"loss": [0.5, 3.0, math.nan], "accuracy": [0.9, 0.5, 0.1]}).findings[0]
+    assert any("from epoch 3 on, after 3.000 at epoch 2" in f for f in later.facts)
+
+
+def test_an_accuracy_gap_that_rounds_to_nothing_says_so() -> None:
+    log = (
+        "Epoch 1/2\n1875/1875 ━━━━━━━━━━━━━━━━━━━━ 3s 1ms/step - accuracy: 0.9000 - loss: 0.3000\n"
+        "Epoch 2/2\n1875/1875 ━━━━━━━━━━━━━━━━━━━━ 3s 1ms/step - accuracy: 0.9700 - loss: 0.1000\n"
+        "313/313 ━━━━━━━━━━━━━━━━━━━━ 0s 1ms/step - accuracy: 0.9702 - loss: 0.1000\n"
+    )
+    gap = explain.diagnose(log).findings[1]
+    assert gap.symptom == "fit's last accuracy and evaluate's differ by less than 0.1 points, as expected."  # not +0.0

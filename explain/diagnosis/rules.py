@@ -442,7 +442,13 @@ def rule_exploding(ctx: Context) -> list[Finding]:
     evidence: dict[str, Any] = {"loss": [_r(v, 4) for v in loss], "learning_rate": ctx.learning_rate}
     if nonfinite:
         evidence["first_nonfinite_epoch"] = nonfinite[0] + 1
-        facts.append(f"The loss is {loss[nonfinite[0]]} from epoch {nonfinite[0] + 1} on: a weight overflowed.")
+        if nonfinite[0] == 0:  # no epoch ever ended with a number: nothing says the weights grew first
+            facts.append(f"The loss is {loss[0]} from epoch 1 on: a step of the first epoch already gave NaN (the "
+                         f"epoch's loss is the mean of its steps'): NaN or infinite inputs, or a step so large "
+                         f"that it overflowed.")
+        else:
+            facts.append(f"The loss is {loss[nonfinite[0]]} from epoch {nonfinite[0] + 1} on, after "
+                         f"{_n(loss[nonfinite[0] - 1])} at epoch {nonfinite[0]}: a weight or a score overflowed.")
     if finite:
         mx = max(finite)
         evidence.update(max_loss=_r(mx, 4), max_epoch=loss.index(mx) + 1, ratio_to_ln10=_r(mx / LN10, 1))
@@ -460,6 +466,8 @@ def rule_exploding(ctx: Context) -> list[Finding]:
               (0.1, "a loss that does not fit the labels or the output layer")]  # fmt: skip
     if ctx.data is not None and ctx.data.x_nonfinite:
         causes.append((0.97, "NaN or infinite values in the inputs"))
+    elif nonfinite and nonfinite[0] == 0 and ctx.data is None:  # from the start: the data is as likely as the rate
+        causes.append((0.5, "NaN or infinite values in the inputs (check with np.isfinite(x).all())"))
     return [Finding(
         "loss-explodes", "problem",
         "The loss explodes" + (" to NaN." if nonfinite or said_nan else "."), evidence, tuple(facts), _ranked(causes),
@@ -671,6 +679,16 @@ def _fit_vs_other(ctx: Context) -> tuple[float, float, str] | None:
     return None
 
 
+def _points(diff: float) -> str:
+    """An accuracy difference in percentage points, signed; one that rounds to zero says so.
+
+    Examples:
+        >>> _points(0.0123), _points(-0.0004)
+        ('+1.2 points', 'less than 0.1 points')
+    """
+    return f"{100 * diff:+.1f} points" if round(100 * diff, 1) != 0 else "less than 0.1 points"
+
+
 def rule_fit_vs_evaluate(ctx: Context, found: set[str]) -> list[Finding]:
     """fit's printed accuracy against evaluate's (or validation's): explained, or a sign of trouble."""
     gap = _fit_vs_other(ctx)
@@ -681,7 +699,7 @@ def rule_fit_vs_evaluate(ctx: Context, found: set[str]) -> list[Finding]:
     n = len(_finite(ctx.accuracy))
     evidence = {"fit_accuracy": _r(fit_acc, 4), f"{what}_accuracy": _r(other, 4), "difference": _r(diff, 4)}
     said = (f"fit printed accuracy {fit_acc:.4f} for the last epoch; {what} measured {other:.4f} "
-            f"({100 * diff:+.1f} points).")  # fmt: skip
+            f"({_points(diff)}).")  # fmt: skip
     why = ("fit's number is a running average over the epoch's batches, measured with Dropout active while the "
            "weights were still changing; evaluate measures the final weights with Dropout off. "
            "explain.accuracy_gap(model, data, fit_accuracy) measures each step.")  # fmt: skip
@@ -707,7 +725,7 @@ def rule_fit_vs_evaluate(ctx: Context, found: set[str]) -> list[Finding]:
         )]  # fmt: skip
     return [Finding(
         "fit-evaluate-gap", "info",
-        f"fit's last accuracy and {what}'s differ by {100 * diff:+.1f} points, as expected.", evidence,
+        f"fit's last accuracy and {what}'s differ by {_points(diff)}, as expected.", evidence,
         (said, why), (), "Nothing to fix.", f"{DOCS}#fit-and-evaluate-disagree", 0.5,
     )]  # fmt: skip
 
