@@ -275,7 +275,7 @@ def test_source_keras_without_cache_or_download_raises(isolated: Path) -> None:
     with pytest.raises(DataError, match=r"Keras's cache .* Received: neither") as err:
         explain.load_mnist("keras", download=False)
     assert str(isolated / "datasets" / "mnist.npz") in str(err.value)
-    assert "source='sample'" in str(err.value)  # says how to work offline
+    assert "source='sample' (on the command line: --data sample)" in str(err.value)  # says how to work offline
 
 
 def test_fallback_to_sample_prints_one_notice(

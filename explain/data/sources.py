@@ -267,7 +267,7 @@ def load_mnist(source: str | os.PathLike[str] = "auto", *, download: bool = True
     if src == "keras":
         raise DataError(
             f"Expected MNIST in Keras's cache ({cache}) or a working download. Received: neither. "
-            f"Use source='sample' to work offline."
+            f"Use source='sample' (on the command line: --data sample) to work offline."
         )
     data = _sample_dataset()
     _notice(
