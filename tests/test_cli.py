@@ -191,6 +191,8 @@ def test_figures_command_writes_every_teaching_figure(tmp_path: Path, monkeypatc
     assert proc.returncode == 0, proc.stderr
     sample = explain.load_mnist("sample")
     assert f"Figures for x_test[3] (a {sample.class_names[sample.y_test[3]]})" in proc.stdout  # the digit --index names
+    # a line before the training, which takes minutes on the full MNIST: nothing looks hung
+    assert proc.stdout.startswith("Loading the model trained 1 epoch from explain's cache, or training it once …\n")
     written = sorted(p.name for p in (tmp_path / "figs").iterdir())
     assert len(written) == 15 and "confusion_matrix.png" in written and "dropout_mask.png" in written
     assert "digit_steps.png" in written and "network.png" in written  # the steps of prepare_digit; the network

@@ -359,6 +359,7 @@ def test_trace_image_prints_the_steps_and_the_trace_and_writes_the_figure(
     predicted = explain.trace(trained_sample.model, explain.prepare_digit(picture).image).predicted
     assert f"Predicted class {predicted} with probability" in out
     assert "the Hello World trained 1 epoch on" in " ".join(out.split())  # not '1 epochs'
+    assert "Loading the model trained 1 epoch from explain's cache, or training it once …" in out  # before training
     assert (tmp_path / "seven-steps.png").stat().st_size > 1000
     # A wrong picture fails before TensorFlow is imported: at once, in a fresh process.
     code = "import sys; from explain.cli.main import main; print(main(sys.argv[1:]), 'tensorflow' in sys.modules)"

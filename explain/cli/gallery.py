@@ -20,6 +20,7 @@ from typing import Any
 
 from explain import figures
 from explain._core import checks
+from explain._core.formatting import plural
 from explain.cli.output import OutputFolder
 from explain.data.dataset import Dataset
 from explain.data.digit import prepare_digit
@@ -218,10 +219,11 @@ def write_figures(
     output = OutputFolder(out, name="out")  # before any work: not after training, as a full disk was found
     with output:
         ds = _dataset(data)
+        # Training on the full MNIST takes a minute or more the first time: say so before, not after.
+        echo(f"Loading the model trained {plural(epochs, 'epoch')} from explain's cache, or training it once …")
         jobs, t = _figures(ds, epochs, seed, index)
         label = int(ds.y_test[index])
-        plural = "s" * (epochs != 1)
-        echo(f"Figures for x_test[{index}] (a {ds.class_names[label]}) and the model trained {epochs} epoch{plural} "
+        echo(f"Figures for x_test[{index}] (a {ds.class_names[label]}) and the model trained {plural(epochs, 'epoch')} "
              f"(seed {seed}, test accuracy {t.test_accuracy:.4f}) on {ds.source}:")  # fmt: skip
         for job in jobs:
             path = output.save_figure(job.draw(), job.name)

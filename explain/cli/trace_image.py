@@ -72,6 +72,8 @@ def run_trace_image(args: argparse.Namespace) -> int:
     # Only now TensorFlow (explain.fit imports it): a picture that cannot be read has failed already, at once.
     from explain.fit.cache import trained
 
+    print(f"Loading the model trained {plural(args.epochs, 'epoch')} from explain's cache, or training it once …",
+          flush=True)  # fmt: skip
     t = trained(data, epochs=args.epochs, seed=args.seed)
     how = "from explain's cache" if t.from_cache else "trained now, then cached"
     print(wrap(f"Model: the Hello World trained {plural(args.epochs, 'epoch')} on {data.source}, seed {args.seed}, "
