@@ -23,6 +23,7 @@ import abc
 import html
 import io
 import shutil
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -415,8 +416,6 @@ def wrap(text: str, width: int | None = None) -> str:
 def _go_on_under(lines: list[str], width: int) -> list[str]:
     """Each line in pieces of at most ``width`` characters, broken between words where it can, every piece after
     the first indented by two spaces."""
-    import textwrap
-
     out = []
     for line in lines:
         out += textwrap.wrap(line, width, subsequent_indent="  ", break_on_hyphens=False) if line.strip() else [""]
