@@ -116,6 +116,15 @@ def _unscaled_weight(ctx: Context, default: float) -> float:
     return 0.95 if ctx.data.unscaled else 0.02
 
 
+def _accuracy_and_rate(ctx: Context, facts: list[str], evidence: dict[str, Any]) -> None:
+    """Add the accuracy per epoch and the learning rate, where known, to a finding's facts and evidence."""
+    if ctx.accuracy:
+        facts.append(f"Accuracy per epoch: {_epochs(ctx.accuracy)}.")
+        evidence["accuracy"] = [_r(v, 4) for v in ctx.accuracy]
+    if ctx.learning_rate is not None:
+        facts.append(f"The learning rate is {ctx.learning_rate:g} (Adam's default: 0.001).")
+
+
 def _lr_weight(ctx: Context, default: float) -> float:
     lr = ctx.learning_rate
     if lr is None:
@@ -456,11 +465,7 @@ def rule_exploding(ctx: Context) -> list[Finding]:
             facts.append(f"At epoch {loss.index(mx) + 1} the loss reached {_n(mx)}, {mx / LN10:.0f} times ln 10 = "
                          f"2.303 (a model that has learnt nothing), and above 16.118, the most a clipped "
                          f"probability can cost: the scores are enormous.")  # fmt: skip
-    if ctx.accuracy:
-        facts.append(f"Accuracy per epoch: {_epochs(ctx.accuracy)}.")
-        evidence["accuracy"] = [_r(v, 4) for v in ctx.accuracy]
-    if ctx.learning_rate is not None:
-        facts.append(f"The learning rate is {ctx.learning_rate:g} (Adam's default: 0.001).")
+    _accuracy_and_rate(ctx, facts, evidence)
     causes = [(_lr_weight(ctx, 0.6), "a learning rate too high: each step overshoots and the weights grow"),
               (_unscaled_weight(ctx, 0.3), CAUSE_UNSCALED),
               (0.1, "a loss that does not fit the labels or the output layer")]  # fmt: skip
@@ -547,11 +552,7 @@ def rule_loss_rises(ctx: Context) -> list[Finding]:
     facts = [f"Loss per epoch: {_epochs(ctx.loss)}: from {_n(loss[0])} to {_n(loss[-1])}, "
              f"{100 * (loss[-1] / loss[0] - 1):.0f} % higher."]  # fmt: skip
     evidence: dict[str, Any] = {"loss": [_r(v, 4) for v in ctx.loss], "learning_rate": ctx.learning_rate}
-    if ctx.accuracy:
-        facts.append(f"Accuracy per epoch: {_epochs(ctx.accuracy)}.")
-        evidence["accuracy"] = [_r(v, 4) for v in ctx.accuracy]
-    if ctx.learning_rate is not None:
-        facts.append(f"The learning rate is {ctx.learning_rate:g} (Adam's default: 0.001).")
+    _accuracy_and_rate(ctx, facts, evidence)
     causes = [(_lr_weight(ctx, 0.6), "a learning rate too high: the steps overshoot the minimum they aim at"),
               (0.3, "data that changes from epoch to epoch (a generator reading other images, labels shuffled "
                     "apart from their images)"),
