@@ -171,15 +171,14 @@ def error_text(e: BaseException) -> str:
     """
     lines: list[str] = []
     frames = 0
-    for line in [*"".join(traceback.format_exception_only(type(e), e)).splitlines(), ""]:
+    for line in "".join(traceback.format_exception_only(type(e), e)).splitlines():
         if re.match(r'\s*File ".*", line \d+', line):
             frames += 1
-        elif line.strip() or not lines:
+        elif line.strip():
             if frames:  # the frames just passed, counted in one line
                 lines.append(f"  ({plural(frames, 'frame')})")
                 frames = 0
-            if line.strip():
-                lines.append(line)
+            lines.append(line)
     if frames:
         lines.append(f"  ({plural(frames, 'frame')})")
     return "\n".join(lines) + "\n"
