@@ -1176,6 +1176,7 @@ def test_a_tour_that_fails_half_way_removes_what_it_wrote(tmp_path, monkeypatch,
     err = capsys.readouterr().err
     assert "explain: error: could not finish: [Errno 28] No space left on device" in err
     assert "Nothing in --out was changed." in err and "Traceback" not in err
+    assert f"'{out / '03_flatten.png'}'" in err and ".new." not in err  # the file asked for, not a temporary one
     assert list(tmp_path.iterdir()) == []  # not the two figures, not the folders it created
 
 
@@ -1191,6 +1192,25 @@ def test_figures_that_fail_half_way_remove_what_they_wrote_and_keep_what_was_the
         explain.write_figures(out, data="sample", epochs=1, echo=lambda s: None)
     assert info.value.errno == errno.ENOSPC
     assert [p.name for p in out.iterdir()] == ["notes.txt"]  # four figures written, then removed
+
+
+def test_a_figure_the_disk_refuses_is_named_as_the_learner_knows_it(tmp_path, monkeypatch, trained_sample) -> None:
+    # figures.save turns the refusal into an OutputError naming the file it was given: the temporary one.
+    import errno
+
+    import explain.figures.saving as saving
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(saving, "atomic_write_bytes", full)
+    with pytest.raises(OutputError) as info:
+        explain.write_figures(tmp_path / "slides", data="sample", epochs=1, echo=lambda s: None)
+    assert str(info.value) == (
+        f"Expected a folder that takes the figure. Received: {tmp_path / 'slides'}, which refused digit.png "
+        f"(No space left on device). Make it writable or free some space, or save the figure somewhere else."
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_interrupted_run_leaves_an_earlier_runs_figures_as_they_were(tmp_path, monkeypatch, trained_sample) -> None:

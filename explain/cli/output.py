@@ -18,6 +18,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -145,17 +146,24 @@ class OutputFolder:
         self.written.append(final)
         return staged, final
 
+    def _write(self, name: str, write: Callable[[Path], Any]) -> Path:
+        """``write`` the file ``name`` to its temporary path; an error names ``name``, never the temporary file."""
+        staged, final = self._stage(name)
+        try:
+            write(staged)
+        except OutputError as e:  # figures.save names the file it was given: the learner asked for `final`
+            raise OutputError(str(e).replace(staged.name, final.name)) from None
+        except OSError as e:  # a full disk mid-way
+            raise OSError(e.errno, e.strerror, str(final)) from None
+        return final
+
     def save_figure(self, fig: Any, name: str) -> Path:
         """Save ``fig`` as ``name`` in the folder (see `explain.figures.save`); returns where it will be."""
-        staged, final = self._stage(name)
-        figures.save(fig, staged)
-        return final
+        return self._write(name, lambda path: figures.save(fig, path))
 
     def write_text(self, name: str, text: str) -> Path:
         """Write ``text`` as ``name`` in the folder; returns where it will be."""
-        staged, final = self._stage(name)
-        atomic_write_text(staged, text)
-        return final
+        return self._write(name, lambda path: atomic_write_text(path, text))
 
     def __enter__(self) -> OutputFolder:
         return self
